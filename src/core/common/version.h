@@ -1,0 +1,6 @@
+#pragma once
+
+namespace cdp {
+// Extension version; must equal default_version in cdp.control.
+inline constexpr const char* kVersion = "0.1";
+}  // namespace cdp

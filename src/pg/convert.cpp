@@ -1,0 +1,74 @@
+#include "pg/convert.h"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+}
+
+#include "pg/boundary.h"
+
+namespace cdp::pg {
+
+std::string_view text_arg(FunctionCallInfo fcinfo, int argno) {
+    text* t = nullptr;
+    pg_call([&] { t = PG_GETARG_TEXT_PP(argno); });
+    return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+std::optional<std::string_view> opt_text_arg(FunctionCallInfo fcinfo, int argno) {
+    if (PG_ARGISNULL(argno)) return std::nullopt;
+    return text_arg(fcinfo, argno);
+}
+
+Datum text_datum(std::string_view s) {
+    Datum d = 0;
+    pg_call([&] { d = PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
+    return d;
+}
+
+std::string jsonb_arg_text(FunctionCallInfo fcinfo, int argno) {
+    char* out = nullptr;
+    pg_call([&] {
+        Jsonb* jb = PG_GETARG_JSONB_P(argno);
+        out = JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
+    });
+    std::string s(out);
+    pfree(out);
+    return s;
+}
+
+Datum jsonb_datum(std::string_view json) {
+    Datum d = 0;
+    std::string buf(json);  // NUL-terminated copy for jsonb_in
+    const char* cstr = buf.c_str();
+    pg_call([&] { d = DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)); });
+    return d;
+}
+
+Datum text_array_datum(const std::vector<std::optional<std::string>>& items) {
+    const int n = static_cast<int>(items.size());
+    std::vector<Datum> elems(n);
+    std::vector<bool> nulls(n);
+    for (int i = 0; i < n; ++i) {
+        nulls[i] = !items[i].has_value();
+        elems[i] = nulls[i] ? 0 : text_datum(*items[i]);
+    }
+    Datum d = 0;
+    bool* nullbuf = static_cast<bool*>(palloc(sizeof(bool) * (n > 0 ? n : 1)));
+    for (int i = 0; i < n; ++i) nullbuf[i] = nulls[i];
+    Datum* data = elems.data();
+    pg_call([&] {
+        if (n == 0) {
+            d = PointerGetDatum(construct_empty_array(TEXTOID));
+            return;
+        }
+        int dims[1] = {n};
+        int lbs[1] = {1};
+        ArrayType* arr = construct_md_array(data, nullbuf, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT);
+        d = PointerGetDatum(arr);
+    });
+    return d;
+}
+
+}  // namespace cdp::pg

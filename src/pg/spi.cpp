@@ -1,0 +1,78 @@
+#include "pg/spi.h"
+
+#include "core/common/error.h"
+#include "pg/boundary.h"
+
+namespace cdp::pg {
+
+Spi::Spi() {
+    int rc = 0;
+    pg_call([&] { rc = SPI_connect(); });
+    if (rc != SPI_OK_CONNECT) throw cdp::Error("SPI_connect failed", cdp::sqlstate::kInternalError);
+    connected_ = true;
+}
+
+Spi::~Spi() {
+    if (connected_) SPI_finish();
+}
+
+uint64 Spi::exec(const char* sql, const std::vector<SpiArg>& args, bool read_only, long limit) {
+    const int n = static_cast<int>(args.size());
+    std::vector<Oid> types(n);
+    std::vector<Datum> values(n);
+    std::vector<char> nulls(n);
+    for (int i = 0; i < n; ++i) {
+        types[i] = args[i].type;
+        values[i] = args[i].value;
+        nulls[i] = args[i].isnull ? 'n' : ' ';
+    }
+    Oid* tp = types.data();
+    Datum* vp = values.data();
+    char* np = nulls.data();
+    int rc = 0;
+    pg_call([&] { rc = SPI_execute_with_args(sql, n, tp, vp, np, read_only, limit); });
+    if (rc < 0)
+        throw cdp::Error(std::string("SPI failed: ") + SPI_result_code_string(rc),
+                         cdp::sqlstate::kInternalError);
+    return SPI_processed;
+}
+
+uint64 Spi::rows() const { return SPI_processed; }
+
+bool Spi::is_null(uint64 row, int col) const {
+    bool isnull = true;
+    pg_call([&] { (void)SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col + 1, &isnull); });
+    return isnull;
+}
+
+std::optional<int64> Spi::get_int64(uint64 row, int col) const {
+    bool isnull = true;
+    Datum d = 0;
+    Oid type = InvalidOid;
+    pg_call([&] {
+        d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col + 1, &isnull);
+        type = SPI_gettypeid(SPI_tuptable->tupdesc, col + 1);
+    });
+    if (isnull) return std::nullopt;
+    switch (type) {
+        case INT8OID:
+            return DatumGetInt64(d);
+        case INT4OID:
+            return DatumGetInt32(d);
+        case INT2OID:
+            return DatumGetInt16(d);
+        default:
+            throw cdp::Error("column is not an integer", cdp::sqlstate::kInternalError);
+    }
+}
+
+std::optional<std::string> Spi::get_text(uint64 row, int col) const {
+    char* s = nullptr;
+    pg_call([&] { s = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col + 1); });
+    if (s == nullptr) return std::nullopt;
+    std::string out(s);
+    pfree(s);
+    return out;
+}
+
+}  // namespace cdp::pg

@@ -1,0 +1,49 @@
+// SPI from C++, through the error boundary.  Use for set-oriented
+// statements (one statement per batch, never one per row in a hot loop).
+//
+//   cdp::pg::Spi spi;                       // SPI_connect
+//   spi.exec("SELECT count(*) FROM cdp.records", {});
+//   int64 n = spi.get_int64(0, 0);
+//
+// The destructor calls SPI_finish.  Result values are copied into C++
+// containers or read while the Spi object is alive.
+#pragma once
+
+#include "pg/pg.h"
+
+extern "C" {
+#include "executor/spi.h"
+}
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cdp::pg {
+
+struct SpiArg {
+    Oid type;
+    Datum value;
+    bool isnull = false;
+};
+
+class Spi {
+ public:
+    Spi();
+    ~Spi();
+    Spi(const Spi&) = delete;
+    Spi& operator=(const Spi&) = delete;
+
+    // Run a statement with $1..$n parameters.  Returns SPI_processed.
+    uint64 exec(const char* sql, const std::vector<SpiArg>& args, bool read_only = false, long limit = 0);
+
+    uint64 rows() const;
+    bool is_null(uint64 row, int col) const;
+    std::optional<int64> get_int64(uint64 row, int col) const;
+    std::optional<std::string> get_text(uint64 row, int col) const;  // any type, via its output function
+
+ private:
+    bool connected_ = false;
+};
+
+}  // namespace cdp::pg

@@ -1,0 +1,139 @@
+-- Identity graph: tables (DESIGN.md section 3).  Functions live in
+-- 31_identity.sql; ingest in 35_ingest.sql.
+--
+-- Configuration and user data are registered with pg_extension_config_dump
+-- so that pg_dump/pg_restore keep them (seeded rows of identifier_types are
+-- dumped only when changed by the DBA: see the WHERE filter).
+
+CREATE TABLE cdp.identifier_types (
+    id_type               text PRIMARY KEY CHECK (id_type ~ '^[a-z][a-z0-9_]*$'),
+    priority              int  NOT NULL CHECK (priority >= 1),
+    max_per_customer      int  NULL CHECK (max_per_customer >= 1),
+    max_records_per_value int  NULL CHECK (max_records_per_value >= 1),
+    blocked_values        text[] NOT NULL DEFAULT '{}',
+    seeded                boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE cdp.identifier_types IS
+    'Identifier types: priority (1 = highest), per-customer and per-value limits, blocked values. Values are normalised by type before use.';
+INSERT INTO cdp.identifier_types (id_type, priority, max_per_customer, seeded) VALUES
+    ('user_id', 1, 1, true),
+    ('email', 2, 5, true),
+    ('phone', 3, 5, true),
+    ('external_id', 4, 5, true),
+    ('device_id', 5, 20, true),
+    ('anonymous_id', 6, 100, true);
+
+CREATE TABLE cdp.sources (
+    source     text PRIMARY KEY CHECK (length(source) BETWEEN 1 AND 200),
+    priority   int  NOT NULL DEFAULT 100 CHECK (priority >= 1),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE cdp.sources IS 'Data sources (channels); priority 1 is the most trusted. Unknown sources are added on first use with priority 100.';
+
+CREATE SEQUENCE cdp.records_record_id_seq;
+COMMENT ON SEQUENCE cdp.records_record_id_seq IS 'record_id generator; processing order of identity resolution.';
+CREATE TABLE cdp.records (
+    record_id   bigint PRIMARY KEY DEFAULT nextval('cdp.records_record_id_seq'),
+    source      text   NOT NULL REFERENCES cdp.sources (source) ON UPDATE CASCADE,
+    source_key  text   NOT NULL,
+    traits      jsonb  NOT NULL DEFAULT '{}',
+    customer_id bigint NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (source, source_key)
+);
+ALTER SEQUENCE cdp.records_record_id_seq OWNED BY cdp.records.record_id;
+CREATE INDEX records_customer_id_idx ON cdp.records (customer_id);
+COMMENT ON TABLE cdp.records IS
+    'One row per source row / device / login. customer_id is NULL while resolution is deferred (cdp.defer_resolution).';
+
+CREATE TABLE cdp.identifiers (
+    record_id bigint NOT NULL REFERENCES cdp.records (record_id) ON DELETE CASCADE,
+    id_type   text   NOT NULL REFERENCES cdp.identifier_types (id_type) ON UPDATE CASCADE,
+    id_value  text   NOT NULL,
+    PRIMARY KEY (record_id, id_type, id_value)
+);
+CREATE INDEX identifiers_value_idx ON cdp.identifiers (id_type, id_value);
+COMMENT ON TABLE cdp.identifiers IS 'Normalised identifier values held by each record: the edges of the identity graph.';
+
+CREATE SEQUENCE cdp.customers_customer_id_seq;
+COMMENT ON SEQUENCE cdp.customers_customer_id_seq IS 'customer_id generator.';
+CREATE TABLE cdp.customers (
+    customer_id bigint PRIMARY KEY DEFAULT nextval('cdp.customers_customer_id_seq'),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+ALTER SEQUENCE cdp.customers_customer_id_seq OWNED BY cdp.customers.customer_id;
+COMMENT ON TABLE cdp.customers IS 'One row per resolved person (the surviving id of a merge is the older, smaller one).';
+
+CREATE TABLE cdp.customer_aliases (
+    old_id      bigint PRIMARY KEY,
+    customer_id bigint NOT NULL,
+    at          timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX customer_aliases_customer_idx ON cdp.customer_aliases (customer_id);
+COMMENT ON TABLE cdp.customer_aliases IS 'Merged-away customer ids and the customer they now resolve to.';
+
+CREATE TABLE cdp.merge_log (
+    merge_id    bigserial PRIMARY KEY,
+    at          timestamptz NOT NULL DEFAULT now(),
+    customer_id bigint,
+    merged_id   bigint,
+    record_id   bigint,
+    id_type     text,
+    id_value    text,
+    rule        text NOT NULL,
+    detail      jsonb
+);
+CREATE INDEX merge_log_customer_idx ON cdp.merge_log (customer_id);
+COMMENT ON TABLE cdp.merge_log IS
+    'Every merge, split and refused link with its evidence (record, identifier, rule). rule: exact, refused:<reason>, split, alias, probabilistic:<model>.';
+
+CREATE TABLE cdp.events (
+    event_id    bigserial PRIMARY KEY,
+    record_id   bigint NOT NULL,
+    type        text   NOT NULL,
+    event       text   NULL,
+    properties  jsonb  NOT NULL DEFAULT '{}',
+    context     jsonb  NOT NULL DEFAULT '{}',
+    occurred_at timestamptz NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    message_id  text   UNIQUE
+);
+CREATE INDEX events_record_time_idx ON cdp.events (record_id, occurred_at);
+COMMENT ON TABLE cdp.events IS
+    'Behavioural and transactional events (Segment spec). Events point at records, so a merge never rewrites events.';
+
+CREATE TABLE cdp.rejected_messages (
+    rejected_id bigserial PRIMARY KEY,
+    at          timestamptz NOT NULL DEFAULT now(),
+    source      text,
+    batch_index int,
+    error       text NOT NULL,
+    payload     jsonb
+);
+COMMENT ON TABLE cdp.rejected_messages IS 'Messages cdp.ingest() refused, with the reason; nothing sent is lost.';
+
+SELECT pg_catalog.pg_extension_config_dump('cdp.identifier_types', 'WHERE NOT seeded');
+SELECT pg_catalog.pg_extension_config_dump('cdp.sources', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.records', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.records_record_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.identifiers', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.customers', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.customers_customer_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.customer_aliases', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.merge_log', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.merge_log_merge_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.events', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.events_event_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.rejected_messages', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.rejected_messages_rejected_id_seq', '');
+
+GRANT SELECT ON cdp.identifier_types, cdp.sources, cdp.records, cdp.identifiers, cdp.customers,
+    cdp.customer_aliases, cdp.merge_log, cdp.events TO cdp_reader;
+GRANT SELECT ON cdp.rejected_messages TO cdp_writer;
+GRANT INSERT, UPDATE, DELETE ON cdp.identifier_types, cdp.sources TO cdp_admin;
+
+COMMENT ON SEQUENCE cdp.merge_log_merge_id_seq IS 'merge_id generator.';
+COMMENT ON SEQUENCE cdp.events_event_id_seq IS 'event_id generator.';
+COMMENT ON SEQUENCE cdp.rejected_messages_rejected_id_seq IS 'rejected_id generator.';

@@ -111,7 +111,13 @@ if want tap && ls "$ROOT"/test/t/*.pl >/dev/null 2>&1; then
   mkdir -p "$WORK/tap"
   [ "$(id -u)" -eq 0 ] && chown -R postgres: "$WORK/tap"
   perl_inc=$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/perl
-  (cd "$ROOT" && as_pg_user env PATH="$PGBIN:$PATH" TESTDIR="$WORK/tap" \
+  TAP_ROOT=$ROOT
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -r "$ROOT/test/t"; then
+    # The checkout is not readable by the cluster user: run a copy.
+    mkdir -p "$WORK/tap-src/test"; cp -r "$ROOT/test/t" "$WORK/tap-src/test/"
+    chown -R postgres: "$WORK/tap-src"; TAP_ROOT=$WORK/tap-src
+  fi
+  (cd "$TAP_ROOT" && as_pg_user env PATH="$PGBIN:$PATH" TESTDIR="$WORK/tap" \
       PG_REGRESS="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" \
       CDP_TEST_DATA="$CDP_TEST_DATA" PGHOST= PGPORT= PGUSER= \
       prove -v -I "$perl_inc" test/t/*.pl) >"$WORK/tap.log" 2>&1

@@ -1,0 +1,94 @@
+// cdp::normalize::name (DESIGN.md section 1).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/normalize/normalize.h"
+
+using cdp::normalize::name;
+
+TEST(NormalizeName, DesignExample) { EXPECT_EQ(name("  José  O'Brien-Smith "), "jose obrien smith"); }
+
+TEST(NormalizeName, Diacritics) {
+    EXPECT_EQ(name("Müller"), "muller");
+    EXPECT_EQ(name("Nguyễn Văn Anh"), "nguyen van anh");
+    EXPECT_EQ(name("Łukasz Żółć"), "lukasz zolc");
+    EXPECT_EQ(name("Ærø Straße"), "aero strasse");
+    EXPECT_EQ(name("François Lefèvre"), "francois lefevre");
+}
+
+TEST(NormalizeName, DecomposedInputSameAsComposed) {
+    EXPECT_EQ(name("Jose\u0301"), name("Jos\u00E9"));
+    EXPECT_EQ(name("Jose\u0301"), "jose");
+}
+
+TEST(NormalizeName, Apostrophes) {
+    for (const char* s : {"O'Brien", "O’Brien", "Oʼbrien", "O`Brien", "O‘Brien", "O´Brien", "O＇Brien"})
+        EXPECT_EQ(name(s), "obrien") << s;
+    EXPECT_EQ(name("D'Angelo"), "dangelo");
+}
+
+TEST(NormalizeName, PunctuationAndSpaceRuns) {
+    EXPECT_EQ(name("Mary-Jane  Watson"), "mary jane watson");
+    EXPECT_EQ(name("Smith, John (Jr.)"), "smith john jr");
+    EXPECT_EQ(name("\tAnna\u00A0Maria\u2003Rossi\n"), "anna maria rossi");
+    EXPECT_EQ(name("J.R.R. Tolkien"), "j r r tolkien");
+    EXPECT_EQ(name("Anna–Maria"), "anna maria");  // en dash
+}
+
+TEST(NormalizeName, Cyrillic) {
+    EXPECT_EQ(name("Игорь Стравинский"), "igor stravinskij");
+    EXPECT_EQ(name("Пётр Чайковский"), "petr cajkovskij");
+}
+
+TEST(NormalizeName, Greek) { EXPECT_EQ(name("Σωκράτης Παπαδόπουλος"), "sokrates papadopoulos"); }
+
+TEST(NormalizeName, Cjk) {
+    EXPECT_EQ(name("张伟"), "zhang wei");
+    EXPECT_EQ(name("やまだ たろう"), "yamada tarou");
+    EXPECT_EQ(name("김민준"), "gimminjun");
+}
+
+TEST(NormalizeName, OtherScriptsToAscii) {
+    EXPECT_EQ(name("דוד כהן"), "dwd khn");
+    EXPECT_EQ(name("राम"), "rama");
+    EXPECT_EQ(name("محمد علي"), "mhmd ly");
+}
+
+TEST(NormalizeName, CompatibilityForms) {
+    EXPECT_EQ(name("ＪＯＨＮ　ＳＭＩＴＨ"), "john smith");  // fullwidth
+    EXPECT_EQ(name("Ǆemal"), "dzemal");
+    EXPECT_EQ(name("Louis Ⅻ"), "louis xii");
+}
+
+TEST(NormalizeName, SymbolsBecomeSpaces) {
+    EXPECT_EQ(name("John★Smith"), "john smith");
+    EXPECT_EQ(name("Anna 😀 Rossi"), "anna rossi");
+    EXPECT_EQ(name("☃"), "");
+}
+
+TEST(NormalizeName, EmptyAndBlank) {
+    EXPECT_EQ(name(""), "");
+    EXPECT_EQ(name("   "), "");
+    EXPECT_EQ(name("'-.,"), "");
+}
+
+TEST(NormalizeName, DigitsKept) { EXPECT_EQ(name("John Smith 3rd"), "john smith 3rd"); }
+
+TEST(NormalizeName, MegabyteInputBounded) {
+    std::string big;
+    for (int i = 0; i < 100000; ++i) big += "Игорь O'Brien ";
+    std::string out = name(big);
+    EXPECT_EQ(out.size(), 100000u * std::string("igor obrien ").size() - 1);
+    EXPECT_EQ(out.substr(0, 24), "igor obrien igor obrien ");
+    std::string nospace(1 << 20, 'A');
+    EXPECT_EQ(name(nospace), std::string(1 << 20, 'a'));
+}
+
+TEST(NormalizeName, Idempotent) {
+    for (const char* s :
+         {"  José  O'Brien-Smith ", "Игорь Стравинский", "张伟", "Ærø", "ＪＯＨＮ", "Ǆemal ☃"}) {
+        const std::string once = name(s);
+        EXPECT_EQ(name(once), once) << s;
+    }
+}

@@ -71,4 +71,30 @@ Datum text_array_datum(const std::vector<std::optional<std::string>>& items) {
     return d;
 }
 
+Datum array_datum(Oid elemtype, const std::vector<Datum>& elems, const std::vector<bool>& nulls) {
+    const int n = static_cast<int>(elems.size());
+    bool* nullbuf = nullptr;
+    if (!nulls.empty()) {
+        nullbuf = static_cast<bool*>(palloc(sizeof(bool) * (n > 0 ? n : 1)));
+        for (int i = 0; i < n; ++i) nullbuf[i] = nulls[static_cast<size_t>(i)];
+    }
+    const Datum* data = elems.data();
+    Datum d = 0;
+    pg_call([&] {
+        if (n == 0) {
+            d = PointerGetDatum(construct_empty_array(elemtype));
+            return;
+        }
+        int16 typlen = 0;
+        bool typbyval = false;
+        char typalign = 0;
+        get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+        int dims[1] = {n};
+        int lbs[1] = {1};
+        d = PointerGetDatum(construct_md_array(const_cast<Datum*>(data), nullbuf, 1, dims, lbs, elemtype,
+                                               typlen, typbyval, typalign));
+    });
+    return d;
+}
+
 }  // namespace cdp::pg

@@ -30,4 +30,8 @@ Datum jsonb_datum(std::string_view json);
 // std::vector<std::string> -> text[] Datum.  nullopt elements become NULL.
 Datum text_array_datum(const std::vector<std::optional<std::string>>& items);
 
+// One-dimensional array of any element type from Datums already of that type
+// (e.g. INT8OID, TIMESTAMPTZOID, JSONBOID); `nulls` may be empty (no NULLs).
+Datum array_datum(Oid elemtype, const std::vector<Datum>& elems, const std::vector<bool>& nulls = {});
+
 }  // namespace cdp::pg

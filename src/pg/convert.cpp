@@ -97,4 +97,38 @@ Datum array_datum(Oid elemtype, const std::vector<Datum>& elems, const std::vect
     return d;
 }
 
+Datum int64_array_datum(const std::vector<int64>& items) {
+    const int n = static_cast<int>(items.size());
+    Datum d = 0;
+    const int64* src = items.data();
+    pg_call([&] {
+        if (n == 0) {
+            d = PointerGetDatum(construct_empty_array(INT8OID));
+            return;
+        }
+        Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+        for (int i = 0; i < n; ++i) elems[i] = Int64GetDatum(src[i]);
+        d = PointerGetDatum(construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+        pfree(elems);
+    });
+    return d;
+}
+
+std::vector<int64> int64_array_from_datum(Datum d) {
+    Datum* elems = nullptr;
+    bool* nulls = nullptr;
+    int n = 0;
+    pg_call([&] {
+        ArrayType* arr = DatumGetArrayTypeP(d);
+        deconstruct_array(arr, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n);
+    });
+    std::vector<int64> out(n);
+    for (int i = 0; i < n; ++i) {
+        if (nulls[i])
+            throw cdp::Error("array element must not be NULL", cdp::sqlstate::kInvalidParameterValue);
+        out[i] = DatumGetInt64(elems[i]);
+    }
+    return out;
+}
+
 }  // namespace cdp::pg

@@ -33,5 +33,10 @@ Datum text_array_datum(const std::vector<std::optional<std::string>>& items);
 // One-dimensional array of any element type from Datums already of that type
 // (e.g. INT8OID, TIMESTAMPTZOID, JSONBOID); `nulls` may be empty (no NULLs).
 Datum array_datum(Oid elemtype, const std::vector<Datum>& elems, const std::vector<bool>& nulls = {});
+// std::vector<int64> -> bigint[] Datum.
+Datum int64_array_datum(const std::vector<int64>& items);
+
+// bigint[] Datum -> std::vector<int64> (NULL elements are an error).
+std::vector<int64> int64_array_from_datum(Datum d);
 
 }  // namespace cdp::pg

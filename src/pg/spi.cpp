@@ -1,5 +1,8 @@
 #include "pg/spi.h"
 
+#include <string>
+#include <unordered_map>
+
 #include "core/common/error.h"
 #include "pg/boundary.h"
 
@@ -31,6 +34,44 @@ uint64 Spi::exec(const char* sql, const std::vector<SpiArg>& args, bool read_onl
     char* np = nulls.data();
     int rc = 0;
     pg_call([&] { rc = SPI_execute_with_args(sql, n, tp, vp, np, read_only, limit); });
+    if (rc < 0)
+        throw cdp::Error(std::string("SPI failed: ") + SPI_result_code_string(rc),
+                         cdp::sqlstate::kInternalError);
+    return SPI_processed;
+}
+
+uint64 Spi::exec_prepared(const char* sql, const std::vector<SpiArg>& args, bool read_only) {
+    static std::unordered_map<std::string, SPIPlanPtr> plans;
+    const int n = static_cast<int>(args.size());
+    std::vector<Oid> types(n);
+    std::vector<Datum> values(n);
+    std::vector<char> nulls(n);
+    std::string key(sql);
+    for (int i = 0; i < n; ++i) {
+        types[i] = args[i].type;
+        values[i] = args[i].value;
+        nulls[i] = args[i].isnull ? 'n' : ' ';
+        key += '/' + std::to_string(types[i]);
+    }
+    SPIPlanPtr plan = nullptr;
+    auto it = plans.find(key);
+    if (it != plans.end()) {
+        plan = it->second;
+    } else {
+        Oid* tp = types.data();
+        pg_call([&] {
+            plan = SPI_prepare(sql, n, tp);
+            if (plan != nullptr) SPI_keepplan(plan);
+        });
+        if (plan == nullptr)
+            throw cdp::Error(std::string("SPI_prepare failed: ") + SPI_result_code_string(SPI_result),
+                             cdp::sqlstate::kInternalError);
+        plans.emplace(key, plan);
+    }
+    Datum* vp = values.data();
+    char* np = nulls.data();
+    int rc = 0;
+    pg_call([&] { rc = SPI_execute_plan(plan, vp, np, read_only, 0); });
     if (rc < 0)
         throw cdp::Error(std::string("SPI failed: ") + SPI_result_code_string(rc),
                          cdp::sqlstate::kInternalError);

@@ -42,7 +42,7 @@ ISOLATION_OPTS = --inputdir=test/isolation --load-extension=cdp $(EXTRA_ISOLATIO
 TAP_TESTS   = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 
-CPP_INCLUDES = -Isrc $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
+CPP_INCLUDES = -Isrc -Ibuild/gen $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
 PG_CPPFLAGS  = $(CPP_INCLUDES)
 PG_CXXFLAGS  = -std=c++17 -fPIC -Wno-register -Wno-missing-field-initializers
 SHLIB_LINK   = -lstdc++ $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null) -lphonenumber
@@ -56,6 +56,11 @@ include $(PGXS)
 
 $(CDP_INSTALL_SQL): $(CDP_INSTALL_PARTS) cdp.control
 	cat $(CDP_INSTALL_PARTS) > $@
+
+# The nickname table (data/nicknames.csv) is compiled in as a string.
+build/gen/nicknames_data.inc: data/nicknames.csv scripts/gen_nicknames.sh
+	sh scripts/gen_nicknames.sh $< $@
+src/core/namematch/nicknames.o: build/gen/nicknames_data.inc
 
 # Header dependencies (gcc -MMD).
 CXXFLAGS += -MMD -MP

@@ -16,6 +16,12 @@ std::string_view text_arg(FunctionCallInfo fcinfo, int argno) {
     return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
+std::string_view text_view(Datum d) {
+    text* t = nullptr;
+    pg_call([&] { t = DatumGetTextPP(d); });
+    return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
 std::optional<std::string_view> opt_text_arg(FunctionCallInfo fcinfo, int argno) {
     if (PG_ARGISNULL(argno)) return std::nullopt;
     return text_arg(fcinfo, argno);

@@ -15,6 +15,9 @@ namespace cdp::pg {
 // View of a text argument's bytes (detoasted; valid for the call).
 std::string_view text_arg(FunctionCallInfo fcinfo, int argno);
 
+// View of a text Datum's bytes (detoasted in the current memory context).
+std::string_view text_view(Datum d);
+
 // Optional text argument (nullopt for SQL NULL), for non-STRICT functions.
 std::optional<std::string_view> opt_text_arg(FunctionCallInfo fcinfo, int argno);
 

@@ -1,0 +1,148 @@
+-- Name matching indexes: cdp.gin_name_ops and cdp.gist_name_ops return
+-- exactly the rows a sequential scan with %~ returns, and GiST KNN
+-- (ORDER BY <~> LIMIT 10) returns the same distances as a sort of every row.
+-- 100k names generated from pseudopeople with typos, swaps, nicknames,
+-- initials; 50 queries; thresholds 0.6, 0.75, 0.85, 0.95.
+SET temp_buffers = '128MB';
+SET search_path = public, cdp;
+\getenv cdp_data CDP_TEST_DATA
+\set census :cdp_data '/pseudopeople/decennial_census.csv'
+\set ssa :cdp_data '/pseudopeople/social_security.csv'
+\set nick :cdp_data '/pseudopeople/nicknames.csv'
+
+CREATE TEMP TABLE nm_census (unit_number text, household_id text, copy_age text, zipcode text,
+    copy_date_of_birth text, guardian_1 text, first_name text, relationship_to_reference_person text,
+    state text, middle_initial text, year text, guardian_2 text, street_name text, race_ethnicity text,
+    simulant_id text, city text, date_of_birth text, housing_type text, sex text, street_number text,
+    age text, last_name text);
+COPY nm_census FROM :'census' (FORMAT csv, HEADER true);
+CREATE TEMP TABLE nm_ssa (copy_ssn text, event_date text, copy_date_of_birth text, simulant_id text,
+    ssn text, first_name text, date_of_birth text, sex text, last_name text, event_type text, middle_name text);
+COPY nm_ssa FROM :'ssa' (FORMAT csv, HEADER true);
+CREATE TEMP TABLE nm_nick_raw (name text, n1 text, n2 text, n3 text, n4 text, n5 text, n6 text, n7 text,
+    n8 text, n9 text, n10 text, n11 text, n12 text, n13 text, n14 text, n15 text);
+COPY nm_nick_raw FROM :'nick' (FORMAT csv, HEADER true);
+CREATE TEMP TABLE nm_nick AS
+SELECT name AS root, n AS nick, row_number() OVER (PARTITION BY name ORDER BY n) AS k,
+       count(*) OVER (PARTITION BY name) AS cnt
+  FROM nm_nick_raw, unnest(ARRAY[n1,n2,n3,n4,n5,n6,n7,n8,n9,n10,n11,n12,n13,n14,n15]) n
+ WHERE n ~ '^[a-z]+$';
+
+-- Base names, numbered deterministically.
+CREATE TEMP TABLE nm_base AS
+SELECT row_number() OVER (ORDER BY f, l) AS b, f, l
+  FROM (SELECT DISTINCT lower(first_name) f, lower(last_name) l FROM nm_census
+         WHERE first_name ~ '^[A-Za-z]{2,}$' AND last_name ~ '^[A-Za-z]{2,}$'
+        UNION
+        SELECT DISTINCT lower(first_name), lower(last_name) FROM nm_ssa
+         WHERE first_name ~ '^[A-Za-z]{2,}$' AND last_name ~ '^[A-Za-z]{2,}$') s;
+
+-- Variant g of a base name: exact, swapped, typos (substitution, deletion,
+-- insertion, transposition), nickname, initial, middle initial, punctuation.
+CREATE FUNCTION pg_temp.nm_variant(f text, l text, g bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+SELECT CASE g % 12
+  WHEN 0 THEN f || ' ' || l
+  WHEN 1 THEN initcap(f) || ' ' || upper(l)
+  WHEN 2 THEN l || ' ' || f
+  WHEN 3 THEN f || ' ' || overlay(l PLACING chr(97 + (g / 12 % 26)::int) FROM 2 + (g / 7 % (length(l) - 1))::int FOR 1)
+  WHEN 4 THEN overlay(f PLACING '' FROM 1 + (g / 12 % length(f))::int FOR 1) || ' ' || l
+  WHEN 5 THEN f || ' ' || overlay(l PLACING chr(97 + (g / 5 % 26)::int) FROM 1 + (g / 12 % length(l))::int FOR 0)
+  WHEN 6 THEN left(f, 1) || '. ' || l
+  WHEN 7 THEN f || ' ' || chr(97 + (g / 12 % 26)::int) || ' ' || l
+  WHEN 8 THEN l || ', ' || initcap(f)
+  WHEN 9 THEN f || ' ' || left(l, 1) || substr(l, 3, 1) || substr(l, 2, 1) || substr(l, 4)
+  ELSE coalesce((SELECT n.nick FROM nm_nick n WHERE n.root = f AND n.k = 1 + g / 12 % n.cnt), f) || ' ' || l
+END $$;
+
+CREATE TEMP TABLE nm_names AS
+SELECT g AS id, pg_temp.nm_variant(b.f, b.l, g) AS name
+  FROM generate_series(1, 100000) g
+  JOIN nm_base b ON b.b = 1 + (g * 7919) % (SELECT count(*) FROM nm_base);
+INSERT INTO nm_names VALUES (100001, ''), (100002, 'X'), (100003, 'O''Brien-Smith, Mary-Jane Anne');
+SELECT count(*) AS names, count(DISTINCT name) AS distinct_names FROM nm_names;
+
+-- 50 queries: variants of base names not equal to the stored ones, plus
+-- edge cases (empty, one initial, one token, many tokens, nicknames).
+CREATE TEMP TABLE nm_queries AS
+SELECT row_number() OVER (ORDER BY g) AS qid, query FROM (
+  SELECT g, pg_temp.nm_variant(b.f, b.l, g + 5) AS query
+    FROM generate_series(1, 43) g
+    JOIN nm_base b ON b.b = 1 + (g * 104729) % (SELECT count(*) FROM nm_base)
+  UNION ALL VALUES (101, ''), (102, 'x'), (103, 'smith'), (104, 'Bill Johnson'),
+                   (105, 'Peggy Miller'), (106, 'J. R. R. Tolkien Williams'), (107, 'mary jane o brien smith')) q(g, query);
+SELECT count(*) AS queries FROM nm_queries;
+
+-- Reference: every (query, row) score, by brute force.  Keep what any
+-- threshold >= 0.6 can select, plus each query's 10 nearest rows.
+CREATE TEMP TABLE nm_truth (qid bigint, id bigint, s float8);
+DO $$
+DECLARE q record;
+BEGIN
+  FOR q IN SELECT * FROM nm_queries LOOP
+    INSERT INTO nm_truth
+    SELECT q.qid, id, s FROM (
+      SELECT id, s, row_number() OVER (ORDER BY s DESC, id) AS rn
+        FROM (SELECT id, cdp.name_similarity(name, q.query) AS s FROM nm_names) x) y
+     WHERE s >= 0.6 OR rn <= 10;
+  END LOOP;
+END $$;
+SELECT count(DISTINCT qid) AS queries_with_rows FROM nm_truth;
+
+-- Index scan vs reference for every threshold and query.  Counts the
+-- symmetric difference of the id sets and the plans that do not use the
+-- index (both must be 0).
+CREATE FUNCTION pg_temp.nm_compare(tbl text, idx text)
+RETURNS TABLE (threshold float8, rows_expected bigint, mismatches bigint, plans_without_index bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  q record; t float8; got bigint[]; want bigint[]; plan text; line text;
+BEGIN
+  SET LOCAL enable_seqscan = off;
+  FOREACH t IN ARRAY ARRAY[0.6, 0.75, 0.85, 0.95] LOOP
+    threshold := t; rows_expected := 0; mismatches := 0; plans_without_index := 0;
+    PERFORM set_config('cdp.similarity_threshold', t::text, true);
+    FOR q IN SELECT * FROM nm_queries LOOP
+      EXECUTE format('SELECT coalesce(array_agg(id), ''{}'') FROM %I WHERE name OPERATOR(cdp.%%~) $1', tbl)
+        INTO got USING q.query;
+      SELECT coalesce(array_agg(id), '{}') INTO want FROM nm_truth WHERE qid = q.qid AND s >= t;
+      rows_expected := rows_expected + cardinality(want);
+      mismatches := mismatches
+        + (SELECT count(*) FROM (SELECT unnest(got) EXCEPT SELECT unnest(want)) a)
+        + (SELECT count(*) FROM (SELECT unnest(want) EXCEPT SELECT unnest(got)) b)
+        + cardinality(got) - (SELECT count(DISTINCT x) FROM unnest(got) x);
+      plan := '';
+      FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT id FROM %I WHERE name OPERATOR(cdp.%%~) %L', tbl, q.query) LOOP
+        plan := plan || line || E'\n';
+      END LOOP;
+      IF position(idx IN plan) = 0 THEN plans_without_index := plans_without_index + 1; END IF;
+    END LOOP;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+
+-- The reference equals a sequential scan with the operator (10 queries, 0.85).
+SET cdp.similarity_threshold = 0.85;
+SELECT count(*) AS seqscan_vs_reference_mismatches FROM (
+  (SELECT q.qid, n.id FROM nm_queries q JOIN nm_names n ON n.name %~ q.query WHERE q.qid <= 10
+   EXCEPT SELECT qid, id FROM nm_truth WHERE qid <= 10 AND s >= 0.85)
+  UNION ALL
+  (SELECT qid, id FROM nm_truth WHERE qid <= 10 AND s >= 0.85
+   EXCEPT SELECT q.qid, n.id FROM nm_queries q JOIN nm_names n ON n.name %~ q.query WHERE q.qid <= 10)) d;
+RESET cdp.similarity_threshold;
+
+-- GIN
+CREATE TEMP TABLE nm_names_gin AS SELECT * FROM nm_names;
+CREATE INDEX nm_names_gin_idx ON nm_names_gin USING gin (name cdp.gin_name_ops);
+ANALYZE nm_names_gin;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM nm_names_gin WHERE name %~ 'mario rossi';
+RESET enable_seqscan;
+SELECT threshold, rows_expected > 0 AS found_rows, mismatches, plans_without_index
+  FROM pg_temp.nm_compare('nm_names_gin', 'nm_names_gin_idx');
+-- Index maintenance: rows inserted and updated after the build are found.
+INSERT INTO nm_names_gin VALUES (200001, 'Zebulon Quartermaine');
+UPDATE nm_names_gin SET name = 'Quatermain, Zebulon' WHERE id = 1;
+SET enable_seqscan = off;
+SELECT id, name FROM nm_names_gin WHERE name %~ 'zebulon quatermaine' ORDER BY id;
+RESET enable_seqscan;

@@ -1,0 +1,167 @@
+// Index keys of names and the score upper bounds built on them.
+//
+// Proof of the key lemma (namematch.h), case by case on the definition of
+// token_score(x, y) (score.cpp), x a query token, y a stored token:
+//  * x == y, one code point: both carry key I:x (level 1).
+//  * x == y, two or more: both carry D:x (level 1).
+//  * x one code point, y starts with it (kInitial): the query has F:x
+//    (level kInitial); y carries F:<first code point of y>.
+//  * y one code point, x starts with it (kInitial): the query has
+//    I:<first of x> (level kInitial); y carries I:y.
+//  * nickname (kNickRoot or kNickPair): x and y lie in a common row r; both
+//    carry N:r, whose query level is kNickRoot >= kNickPair.
+//  * phonetic (kPhonetic): a code c of x equals a code of y; both carry P:c.
+//  * one edit apart, score jw <= 1: if x == y see above; a substitution or a
+//    transposition at i becomes equal after deleting position i from both; an
+//    insertion/deletion makes the shorter token a one-deletion of the longer.
+//    Both carry every D:<token with at most one code point deleted>, so they
+//    share a D key (level 1 >= jw).
+//  * otherwise token_score <= kUnkeyed * jw <= kUnkeyed: nothing to prove.
+// Tokens longer than kMaxTypoLen get no typo score and only D:<token>.
+// Keys are hashes: equal strings give equal hashes, so sharing survives
+// hashing; a collision only adds a candidate, which the recheck removes.
+#include <algorithm>
+#include <string>
+
+#include "core/common/utf8.h"
+#include "core/namematch/namematch.h"
+
+namespace cdp::namematch {
+
+std::uint32_t key_hash(KeyKind kind, std::string_view s) {
+    std::uint32_t h = 2166136261u;  // FNV-1a
+    auto mix = [&h](unsigned char c) {
+        h ^= c;
+        h *= 16777619u;
+    };
+    mix(static_cast<unsigned char>(kind));
+    for (unsigned char c : s) mix(c);
+    // Final avalanche (murmur3 fmix32) so that signature bits spread evenly.
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+namespace {
+template <class Emit>
+void deletion_keys(const Token& t, Emit emit) {
+    emit(KeyKind::kDeletion, t.text, 1.0);
+    if (t.cps.size() > kMaxTypoLen) return;
+    std::u32string d;
+    for (std::size_t i = 0; i < t.cps.size(); ++i) {
+        if (i > 0 && t.cps[i] == t.cps[i - 1]) continue;  // same string as deleting i-1
+        d.assign(t.cps, 0, i);
+        d.append(t.cps, i + 1, std::u32string::npos);
+        emit(KeyKind::kDeletion, utf8::encode(d), 1.0);
+    }
+}
+
+template <class Emit>
+void token_keys(const Token& t, bool query, Emit emit) {
+    const std::string first = utf8::encode(t.cps.substr(0, 1));
+    if (t.cps.size() == 1) {
+        emit(KeyKind::kInitial, t.text, 1.0);
+        if (query) emit(KeyKind::kFirst, t.text, kInitial);
+        return;
+    }
+    deletion_keys(t, emit);
+    for (int r : t.groups) emit(KeyKind::kNickname, std::to_string(r), kNickRoot);
+    if (!t.dm_primary.empty()) emit(KeyKind::kPhonetic, t.dm_primary, kPhonetic);
+    if (!t.dm_alternate.empty()) emit(KeyKind::kPhonetic, t.dm_alternate, kPhonetic);
+    if (query)
+        emit(KeyKind::kInitial, first, kInitial);
+    else
+        emit(KeyKind::kFirst, first, 1.0);
+}
+}  // namespace
+
+std::vector<std::uint32_t> index_keys(const Name& name) {
+    std::vector<std::uint32_t> keys;
+    if (name.tokens.empty()) keys.push_back(key_hash(KeyKind::kEmpty, {}));
+    for (const auto& t : name.tokens)
+        token_keys(t, false, [&](KeyKind k, std::string_view s, double) { keys.push_back(key_hash(k, s)); });
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    return keys;
+}
+
+QueryPlan query_plan(const Name& query) {
+    QueryPlan plan;
+    const std::size_t n = query.tokens.size();
+    plan.n_tokens = n;
+    if (n == 0) {
+        plan.keys.push_back(key_hash(KeyKind::kEmpty, {}));
+        return plan;
+    }
+    struct Entry {
+        std::uint32_t hash;
+        std::size_t token;
+        double level;
+    };
+    std::vector<Entry> entries;
+    for (std::size_t i = 0; i < n; ++i)
+        token_keys(query.tokens[i], true, [&](KeyKind k, std::string_view s, double level) {
+            entries.push_back({key_hash(k, s), i, level});
+        });
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.hash < b.hash; });
+    for (const auto& e : entries) {
+        if (plan.keys.empty() || plan.keys.back() != e.hash) {
+            plan.keys.push_back(e.hash);
+            plan.levels.resize(plan.levels.size() + n, 0.0);
+        }
+        double& lv = plan.levels[(plan.keys.size() - 1) * n + e.token];
+        lv = std::max(lv, e.level);
+    }
+    return plan;
+}
+
+double upper_bound(double* ub, std::size_t n, std::size_t m_min, std::size_t m_max) {
+    if (n == 0) return 1.0;
+    std::sort(ub, ub + n, [](double a, double b) { return a > b; });
+    double best = 0.0;  // m = 0: score 0
+    double prefix = 0.0;
+    for (std::size_t m = 1; m <= n; ++m) {
+        prefix += ub[m - 1];
+        if (m >= m_min && m <= m_max)
+            best = std::max(best, 2.0 * prefix / (2.0 * m + kUnmatchedWeight * static_cast<double>(n - m)));
+    }
+    if (m_max > n) {  // m > n: every query token matched, the denominator grows with m
+        const std::size_t m = std::max(m_min, n + 1);
+        best = std::max(best, 2.0 * prefix / (2.0 * n + kUnmatchedWeight * static_cast<double>(m - n)));
+    }
+    return std::min(1.0, best) + kBoundSlack;
+}
+
+double unkeyed_upper_bound(const QueryPlan& plan) {
+    if (plan.n_tokens == 0) return 0.0;
+    double ub[kMaxTokens];
+    for (std::size_t i = 0; i < plan.n_tokens; ++i) ub[i] = kUnkeyed;
+    return upper_bound(ub, plan.n_tokens);
+}
+
+void signature_add(std::uint8_t* sig, std::size_t bytes, std::uint32_t key) noexcept {
+    const std::size_t bit = key % (bytes * 8);
+    sig[bit >> 3] = static_cast<std::uint8_t>(sig[bit >> 3] | (1u << (bit & 7)));
+}
+
+bool signature_has(const std::uint8_t* sig, std::size_t bytes, std::uint32_t key) noexcept {
+    const std::size_t bit = key % (bytes * 8);
+    return (sig[bit >> 3] >> (bit & 7)) & 1u;
+}
+
+std::size_t signature_popcount(const std::uint8_t* sig, std::size_t bytes) noexcept {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < bytes; ++i) n += static_cast<std::size_t>(__builtin_popcount(sig[i]));
+    return n;
+}
+
+std::size_t signature_hamming(const std::uint8_t* a, const std::uint8_t* b, std::size_t bytes) noexcept {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < bytes; ++i) n += static_cast<std::size_t>(__builtin_popcount(a[i] ^ b[i]));
+    return n;
+}
+
+}  // namespace cdp::namematch

@@ -1,0 +1,150 @@
+// Person-name matching (DESIGN.md section 2): cdp.name_similarity, the key
+// sets behind the GIN/GiST operator classes and the score upper bounds their
+// consistent/distance functions rely on.  Pure C++; no PostgreSQL headers.
+//
+// The score and the keys are designed together; README "Name matching"
+// states the definition, this header the contract the index code relies on:
+//
+//   Key lemma.  For a query token x and a stored token y, if
+//   token_score(x, y) > kUnkeyed then at least one of x's query keys with
+//   level >= token_score(x, y) is among y's index keys.
+//
+// Hence, for a stored name whose index keys are known, every query token x_i
+// has best(x_i) = max_y token_score(x_i, y) <= ub_i, where ub_i is the
+// largest level of x_i's keys present (kUnkeyed if none), and
+// name_score <= upper_bound(ub, m) (see upper_bound()).  The GIN consistent
+// function and the GiST consistent/distance functions evaluate exactly that
+// bound, so an index scan never drops a row the operator accepts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cdp::namematch {
+
+// ---- score levels (README "Name matching") --------------------------------
+inline constexpr double kNickRoot = 0.90;  // name <-> one of its nicknames (william ~ bill)
+inline constexpr double kNickPair = 0.80;  // two nicknames of one name (bill ~ will)
+inline constexpr double kPhonetic = 0.85;  // double metaphone codes agree
+inline constexpr double kInitial = 0.80;   // "m" ~ "mario"
+inline constexpr double kUnkeyed = 0.50;   // weight of Jaro-Winkler for unrelated tokens: 0.5 * jw <= 0.5
+inline constexpr double kUnmatchedWeight = 0.5;  // weight of a token left without a partner
+inline constexpr std::size_t kMaxTokens = 32;    // tokens beyond the 32nd are ignored
+inline constexpr std::size_t kMaxTypoLen = 64;   // longer tokens only match exactly / by nickname / phonetics
+// Slack for floating-point comparisons of bounds against thresholds: bounds
+// are made larger by this much, so rounding never drops a row.
+inline constexpr double kBoundSlack = 1e-9;
+
+// One normalised token with everything the score needs precomputed.
+struct Token {
+    std::u32string cps;       // code points
+    std::string text;         // UTF-8
+    std::vector<int> groups;  // nickname table rows containing the token (sorted)
+    std::vector<int> roots;   // rows whose canonical name is the token (sorted)
+    std::string dm_primary;   // double metaphone (empty: no code)
+    std::string dm_alternate;
+};
+
+struct Name {
+    std::vector<Token> tokens;  // in input order, at most kMaxTokens
+};
+
+// Normalise (cdp::normalize::name), split on spaces, precompute.
+Name prepare(std::string_view raw);
+
+// Token score in [0,1], symmetric.
+double token_score(const Token& x, const Token& y);
+
+// Name score in [0,1], symmetric; 1 for names with equal token multisets.
+double score(const Name& a, const Name& b);
+double name_similarity(std::string_view a, std::string_view b);
+
+// True when a and b are at most one edit apart (insertion, deletion,
+// substitution or transposition of adjacent code points).
+bool within_one_edit(std::u32string_view a, std::u32string_view b);
+
+// ---- nickname table (data/nicknames.csv, Apache-2.0, carltonnorthern/nicknames)
+struct NicknameInfo {
+    std::vector<int> groups;
+    std::vector<int> roots;
+};
+// Rows of the table that contain the normalised token.
+NicknameInfo nickname_rows(std::string_view token);
+std::size_t nickname_row_count();
+
+// ---- index keys -------------------------------------------------------------
+// Keys are 32-bit hashes of (kind, string).  Equal keys hash equally, so a
+// collision can only add candidates (removed by the recheck), never lose one.
+enum class KeyKind : char {
+    kDeletion = 'D',  // the token and every string one code point shorter (len >= 2)
+    kNickname = 'N',  // a nickname table row
+    kPhonetic = 'P',  // a double metaphone code
+    kFirst = 'F',     // first code point of a token of length >= 2 (index side)
+    kInitial = 'I',   // a one-code-point token (index side)
+    kEmpty = 'E',     // the name has no token
+};
+std::uint32_t key_hash(KeyKind kind, std::string_view s);
+
+// Keys of a stored name (GIN extractValue, GiST leaf), sorted and unique.
+std::vector<std::uint32_t> index_keys(const Name& name);
+
+// Keys of a query name with, for every key and query token, the level the
+// key proves (0: not a key of that token).
+struct QueryPlan {
+    std::size_t n_tokens = 0;
+    std::vector<std::uint32_t> keys;  // sorted, unique
+    std::vector<double> levels;       // keys.size() * n_tokens, row-major by key
+};
+QueryPlan query_plan(const Name& query);
+
+// Upper bound of score(query, stored) for a stored name with m tokens,
+// m in [m_min, m_max], given ub[i] >= best score of query token i.
+// n = number of query tokens, 1 <= n <= kMaxTokens; ub is reordered.  A
+// stored name with m = 0 tokens scores 0.
+double upper_bound(double* ub, std::size_t n, std::size_t m_min = 0, std::size_t m_max = kMaxTokens);
+
+// Bound from key presence: present(k) says whether key k of the plan (whose
+// levels are `levels`, n_keys * n_tokens, row-major) may be among the stored
+// name's keys.  For an empty query (n_tokens == 0) the bound is 1 when a key
+// (the kEmpty key) is present and 0 otherwise.
+template <class Present>
+double levels_upper_bound(std::size_t n, std::size_t n_keys, const double* levels, Present present,
+                          std::size_t m_min = 0, std::size_t m_max = kMaxTokens) {
+    if (n == 0) {
+        for (std::size_t k = 0; k < n_keys; ++k)
+            if (present(k)) return 1.0;
+        return 0.0;
+    }
+    double ub[kMaxTokens];
+    for (std::size_t i = 0; i < n; ++i) ub[i] = kUnkeyed;
+    for (std::size_t k = 0; k < n_keys; ++k) {
+        if (!present(k)) continue;
+        const double* lv = levels + k * n;
+        for (std::size_t i = 0; i < n; ++i)
+            if (lv[i] > ub[i]) ub[i] = lv[i];
+    }
+    return upper_bound(ub, n, m_min, m_max);
+}
+
+template <class Present>
+double plan_upper_bound(const QueryPlan& plan, Present present, std::size_t m_min = 0,
+                        std::size_t m_max = kMaxTokens) {
+    return levels_upper_bound(plan.n_tokens, plan.keys.size(), plan.levels.data(), present, m_min, m_max);
+}
+
+// Bound when no key at all is present: if it reaches the threshold, an index
+// cannot narrow the search and must visit every entry.
+double unkeyed_upper_bound(const QueryPlan& plan);
+
+// ---- GiST signatures ----------------------------------------------------------
+// Bitmap of `bytes` bytes; key h sets bit h % (8 * bytes).
+void signature_add(std::uint8_t* sig, std::size_t bytes, std::uint32_t key) noexcept;
+bool signature_has(const std::uint8_t* sig, std::size_t bytes, std::uint32_t key) noexcept;
+std::size_t signature_popcount(const std::uint8_t* sig, std::size_t bytes) noexcept;
+// Bits set in a or b but not both.
+std::size_t signature_hamming(const std::uint8_t* a, const std::uint8_t* b, std::size_t bytes) noexcept;
+
+}  // namespace cdp::namematch

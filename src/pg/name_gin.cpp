@@ -1,0 +1,142 @@
+// GIN operator class cdp.gin_name_ops for text %~ text.
+//
+// Keys are int4 hashes (cdp::namematch::index_keys / query_plan).  The query
+// plan travels to consistent() through extra_data.  consistent() and
+// triConsistent() return "maybe" (recheck) exactly when the score upper bound
+// computed from the keys present reaches the threshold: by the key lemma
+// (src/core/namematch/namematch.h, keys.cpp) a row whose score reaches it
+// always passes.  When even a row sharing no key could reach the threshold
+// (threshold <= kUnkeyed, or <= 0), the scan runs in GIN_SEARCH_MODE_ALL:
+// every row goes through consistent() and the recheck, none is lost.
+#include "pg/pg.h"
+
+extern "C" {
+#include "access/gin.h"
+#include "access/stratnum.h"
+}
+
+#include <cstring>
+
+#include "pg/boundary.h"
+#include "pg/convert.h"
+#include "pg/guc.h"
+#include "pg/namematch_common.h"
+
+namespace {
+constexpr StrategyNumber kSimilarStrategy = 1;
+
+// Flat copy of a QueryPlan in palloc'd memory (lives as long as the scan).
+struct FlatPlan {
+    int32 n_tokens;
+    int32 n_keys;
+    double threshold;
+    double levels[FLEXIBLE_ARRAY_MEMBER];  // n_keys * n_tokens
+};
+
+template <class Present>
+double flat_bound(const FlatPlan* fp, Present present) {
+    return cdp::namematch::levels_upper_bound(static_cast<std::size_t>(fp->n_tokens),
+                                              static_cast<std::size_t>(fp->n_keys), fp->levels, present);
+}
+
+void* palloc_guarded(std::size_t n) {
+    void* p = nullptr;
+    cdp::pg::pg_call([&] { p = palloc0(n); });
+    return p;
+}
+}  // namespace
+
+extern "C" {
+PG_FUNCTION_INFO_V1(cdp_gin_name_extract_value);
+PG_FUNCTION_INFO_V1(cdp_gin_name_extract_query);
+PG_FUNCTION_INFO_V1(cdp_gin_name_consistent);
+PG_FUNCTION_INFO_V1(cdp_gin_name_triconsistent);
+
+// extractValue(text, internal nkeys) -> internal (Datum[] of int4)
+Datum cdp_gin_name_extract_value(PG_FUNCTION_ARGS) {
+    return cdp::pg::guarded([&] {
+        auto* nkeys = reinterpret_cast<int32*>(PG_GETARG_POINTER(1));
+        const auto& name =
+            cdp::pg::namematch::prepared(cdp::pg::text_arg(fcinfo, 0), cdp::pg::namematch::kStored);
+        auto keys = cdp::namematch::index_keys(name);
+        auto* out = static_cast<Datum*>(palloc_guarded(sizeof(Datum) * keys.size()));
+        for (std::size_t i = 0; i < keys.size(); ++i) out[i] = Int32GetDatum(static_cast<int32>(keys[i]));
+        *nkeys = static_cast<int32>(keys.size());
+        return PointerGetDatum(out);
+    });
+}
+
+// extractQuery(text, internal nkeys, int2 strategy, internal pmatch,
+//              internal extra_data, internal nullFlags, internal searchMode)
+Datum cdp_gin_name_extract_query(PG_FUNCTION_ARGS) {
+    return cdp::pg::guarded([&] {
+        auto* nkeys = reinterpret_cast<int32*>(PG_GETARG_POINTER(1));
+        StrategyNumber strategy = PG_GETARG_UINT16(2);
+        auto** extra = reinterpret_cast<Pointer**>(PG_GETARG_POINTER(4));
+        auto* search_mode = reinterpret_cast<int32*>(PG_GETARG_POINTER(6));
+        if (strategy != kSimilarStrategy)
+            throw cdp::Error("cdp.gin_name_ops: unknown strategy " + std::to_string(strategy),
+                             cdp::sqlstate::kInternalError);
+        const auto& name =
+            cdp::pg::namematch::prepared(cdp::pg::text_arg(fcinfo, 0), cdp::pg::namematch::kQuery);
+        const auto plan = cdp::namematch::query_plan(name);
+        const double t = cdp::pg::guc::similarity_threshold;
+        const std::size_t nk = plan.keys.size(), nt = plan.n_tokens;
+
+        auto* fp =
+            static_cast<FlatPlan*>(palloc_guarded(offsetof(FlatPlan, levels) + sizeof(double) * nk * nt));
+        fp->n_tokens = static_cast<int32>(nt);
+        fp->n_keys = static_cast<int32>(nk);
+        fp->threshold = t;
+        if (nk * nt > 0) std::memcpy(fp->levels, plan.levels.data(), sizeof(double) * nk * nt);
+
+        auto* keys = static_cast<Datum*>(palloc_guarded(sizeof(Datum) * nk));
+        auto* ex = static_cast<Pointer*>(palloc_guarded(sizeof(Pointer) * nk));
+        for (std::size_t i = 0; i < nk; ++i) {
+            keys[i] = Int32GetDatum(static_cast<int32>(plan.keys[i]));
+            ex[i] = reinterpret_cast<Pointer>(fp);
+        }
+        *extra = ex;
+        *nkeys = static_cast<int32>(nk);
+        // Rows sharing no key score at most unkeyed_upper_bound(): if that can
+        // reach the threshold, no key can be required.
+        if (t <= 0.0 || cdp::namematch::unkeyed_upper_bound(plan) >= t)
+            *search_mode = GIN_SEARCH_MODE_ALL;
+        else
+            *search_mode = GIN_SEARCH_MODE_DEFAULT;
+        return PointerGetDatum(keys);
+    });
+}
+
+// consistent(internal check, int2, text, int4 nkeys, internal extra_data,
+//            internal recheck, internal queryKeys, internal nullFlags)
+Datum cdp_gin_name_consistent(PG_FUNCTION_ARGS) {
+    return cdp::pg::guarded([&] {
+        auto* check = reinterpret_cast<bool*>(PG_GETARG_POINTER(0));
+        int32 nkeys = PG_GETARG_INT32(3);
+        auto** extra = reinterpret_cast<Pointer*>(PG_GETARG_POINTER(4));
+        auto* recheck = reinterpret_cast<bool*>(PG_GETARG_POINTER(5));
+        *recheck = true;
+        if (nkeys == 0) return BoolGetDatum(true);
+        const auto* fp = reinterpret_cast<const FlatPlan*>(extra[0]);
+        if (fp->threshold <= 0.0) return BoolGetDatum(true);
+        double bound = flat_bound(fp, [&](std::size_t k) { return check[k]; });
+        return BoolGetDatum(bound >= fp->threshold);
+    });
+}
+
+// triConsistent(internal check, int2, text, int4 nkeys, internal extra_data,
+//               internal queryKeys, internal nullFlags) -> char
+Datum cdp_gin_name_triconsistent(PG_FUNCTION_ARGS) {
+    return cdp::pg::guarded([&] {
+        auto* check = reinterpret_cast<GinTernaryValue*>(PG_GETARG_POINTER(0));
+        int32 nkeys = PG_GETARG_INT32(3);
+        auto** extra = reinterpret_cast<Pointer*>(PG_GETARG_POINTER(4));
+        if (nkeys == 0) return GinTernaryValueGetDatum(GIN_MAYBE);
+        const auto* fp = reinterpret_cast<const FlatPlan*>(extra[0]);
+        if (fp->threshold <= 0.0) return GinTernaryValueGetDatum(GIN_MAYBE);
+        double bound = flat_bound(fp, [&](std::size_t k) { return check[k] != GIN_FALSE; });
+        return GinTernaryValueGetDatum(bound >= fp->threshold ? GIN_MAYBE : GIN_FALSE);
+    });
+}
+}

@@ -352,7 +352,7 @@ Datum ingest(FunctionCallInfo fcinfo) {
                 err.push_back(cdp::pg::text_datum(e));
                 body.push_back(jsonb_of(msgs[static_cast<size_t>(i)].elem));
             }
-            spi.exec(
+            spi.exec_prepared(
                 "INSERT INTO cdp.rejected_messages (source, batch_index, error, payload) "
                 "SELECT $1, u.i, u.e, u.p FROM unnest($2::int4[], $3::text[], $4::jsonb[]) AS u(i, e, p)",
                 {{TEXTOID, cdp::pg::text_datum(source)},
@@ -363,9 +363,9 @@ Datum ingest(FunctionCallInfo fcinfo) {
 
         // ---- one duplicate check per batch (message_id index) -----------------
         if (!ids.empty()) {
-            spi.exec(
+            spi.exec_prepared(
                 "SELECT e.message_id FROM cdp.events e WHERE e.message_id OPERATOR(pg_catalog.=) ANY ($1)",
-                {{TEXTARRAYOID, cdp::pg::text_array_datum(ids)}}, true);
+                {{TEXTARRAYOID, cdp::pg::text_array_datum(ids)}});
             const uint64 n = spi.rows();
             if (n > 0) {
                 std::unordered_set<std::string> known;
@@ -422,7 +422,7 @@ Datum ingest(FunctionCallInfo fcinfo) {
         if (!rid.empty()) {
             // ON CONFLICT: a concurrent session ingested the same messageId
             // between our check and this insert; it counts as a duplicate.
-            const uint64 inserted = spi.exec(
+            const uint64 inserted = spi.exec_prepared(
                 "INSERT INTO cdp.events (record_id, type, event, properties, context, occurred_at, "
                 "received_at, "
                 "message_id) SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::jsonb[], "

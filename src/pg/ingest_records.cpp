@@ -5,41 +5,18 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <set>
+#include <unordered_map>
 
 #include "core/common/error.h"
+#include "core/common/interrupt.h"
 #include "core/ingest/message.h"
 #include "pg/boundary.h"
 #include "pg/convert.h"
+#include "pg/identity_graph.h"
+#include "pg/identity_upsert.h"
 
 namespace cdp::pg {
-
-namespace {
-
-// {"user_id":["u1"],"email":["a@b.it","c@d.it"]} from (type, value) pairs,
-// types in first-seen order.
-std::string identifiers_json(const std::vector<cdp::ingest::Identifier>& ids) {
-    std::vector<std::string> types;
-    for (const auto& id : ids)
-        if (std::find(types.begin(), types.end(), id.type) == types.end()) types.push_back(id.type);
-    std::string out = "{";
-    for (size_t t = 0; t < types.size(); ++t) {
-        if (t > 0) out.push_back(',');
-        cdp::ingest::append_json_string(out, types[t]);
-        out += ":[";
-        bool first = true;
-        for (const auto& id : ids) {
-            if (id.type != types[t]) continue;
-            if (!first) out.push_back(',');
-            first = false;
-            cdp::ingest::append_json_string(out, id.value);
-        }
-        out.push_back(']');
-    }
-    out.push_back('}');
-    return out;
-}
-
-}  // namespace
 
 size_t RecordBatch::add(const std::string& key) {
     recs_.push_back(Rec{key, {}, 0, 0});
@@ -68,47 +45,77 @@ void RecordBatch::merge_traits(size_t rec, Datum traits) {
 }
 
 std::string RecordBatch::alias_type(const std::string& previous_id) {
-    spi_.exec(
+    const auto value = identity::normalise("user_id", previous_id);
+    if (!value) return "anonymous_id";
+    spi_.exec_prepared(
         "SELECT 1 FROM cdp.identifiers i WHERE i.id_type OPERATOR(pg_catalog.=) 'user_id' "
         "AND i.id_value OPERATOR(pg_catalog.=) $1 LIMIT 1",
-        {{TEXTOID, text_datum(previous_id)}});  // not read-only: must see earlier flushes
+        {{TEXTOID, text_datum(*value)}});  // not read-only: must see earlier flushes
     return spi_.rows() > 0 ? "user_id" : "anonymous_id";
 }
 
 void RecordBatch::flush() {
     if (flushed_ == recs_.size()) return;
+    // What the database knows of these records already: one query.
     std::vector<std::optional<std::string>> keys;
-    std::vector<Datum> ids, traits;
-    const Datum empty = jsonb_datum("{}");
+    for (size_t i = flushed_; i < recs_.size(); ++i) keys.emplace_back(recs_[i].key);
+    spi_.exec_prepared(
+        "SELECT r.source_key, r.record_id, i.id_type, i.id_value FROM cdp.records r "
+        "LEFT JOIN cdp.identifiers i ON i.record_id OPERATOR(pg_catalog.=) r.record_id "
+        "WHERE r.source OPERATOR(pg_catalog.=) $1 AND r.source_key OPERATOR(pg_catalog.=) ANY ($2::text[])",
+        {{TEXTOID, text_datum(source_)}, {TEXTARRAYOID, text_array_datum(keys)}});
+    struct Known {
+        int64 record_id = 0;
+        std::set<std::pair<std::string, std::string>> ids;
+    };
+    std::unordered_map<std::string, Known> known;
+    for (uint64 r = 0; r < spi_.rows(); ++r) {
+        Known& k = known[spi_.get_text(r, 0).value_or("")];
+        k.record_id = spi_.get_int64(r, 1).value_or(0);
+        if (!spi_.is_null(r, 2))
+            k.ids.emplace(spi_.get_text(r, 2).value_or(""), spi_.get_text(r, 3).value_or(""));
+    }
+
+    identity::UpsertOptions add_only;
+    add_only.replace_identifiers = false;
+    cdp::interrupt::Ticker ticker(64);
     for (size_t i = flushed_; i < recs_.size(); ++i) {
-        keys.emplace_back(recs_[i].key);
-        ids.push_back(jsonb_datum(identifiers_json(recs_[i].ids)));
-        traits.push_back(recs_[i].traits != 0 ? recs_[i].traits : empty);
+        ticker.tick();
+        Rec& rec = recs_[i];
+        // Nothing new (record exists, every identifier known, no traits): no
+        // upsert, no locks.  A value that normalises to nothing goes through
+        // the upsert, which logs it.
+        auto it = known.find(rec.key);
+        if (it != known.end() && rec.traits == 0) {
+            bool all_known = true;
+            for (const auto& id : rec.ids) {
+                const auto value = identity::normalise(id.type, id.value);
+                if (!value || it->second.ids.count({id.type, *value}) == 0) {
+                    all_known = false;
+                    break;
+                }
+            }
+            if (all_known) {
+                rec.record_id = it->second.record_id;
+                continue;
+            }
+        }
+        std::vector<std::pair<std::string, std::string>> raw;
+        raw.reserve(rec.ids.size());
+        for (const auto& id : rec.ids) raw.emplace_back(id.type, id.value);
+        char* traits = nullptr;
+        if (rec.traits != 0) {
+            Datum t = rec.traits;
+            pg_call([&] {
+                Jsonb* jb = DatumGetJsonbP(t);
+                traits = JsonbToCString(nullptr, &jb->root, static_cast<int>(VARSIZE(jb)));
+            });
+        }
+        rec.record_id = identity::upsert_record(source_, rec.key, raw, traits, add_only).record_id;
+        if (rec.record_id == 0)
+            throw cdp::Error("cdp.ingest: no record id for (" + source_ + ", " + rec.key + ")",
+                             cdp::sqlstate::kInternalError);
     }
-    const Datum src = text_datum(source_);
-    const Datum key_array = text_array_datum(keys);
-    spi_.exec(
-        "SELECT cdp.upsert_record($1, u.k, u.i, u.t) "
-        "FROM unnest($2::text[], $3::jsonb[], $4::jsonb[]) AS u(k, i, t)",
-        {{TEXTOID, src},
-         {TEXTARRAYOID, key_array},
-         {JSONBARRAYOID, array_datum(JSONBOID, ids)},
-         {JSONBARRAYOID, array_datum(JSONBOID, traits)}});
-    spi_.exec(
-        "SELECT u.n, r.record_id FROM pg_catalog.unnest($2::text[]) WITH ORDINALITY AS u(k, n) "
-        "JOIN cdp.records r ON r.source OPERATOR(pg_catalog.=) $1 AND r.source_key OPERATOR(pg_catalog.=) "
-        "u.k",
-        {{TEXTOID, src}, {TEXTARRAYOID, key_array}});  // not read-only: must see the upsert
-    const uint64 n = spi_.rows();
-    for (uint64 r = 0; r < n; ++r) {
-        const int64 ord = spi_.get_int64(r, 0).value_or(0);
-        recs_[flushed_ + static_cast<size_t>(ord) - 1].record_id = spi_.get_int64(r, 1).value_or(0);
-    }
-    for (size_t i = flushed_; i < recs_.size(); ++i)
-        if (recs_[i].record_id == 0)
-            throw cdp::Error(
-                "cdp.ingest: record (" + source_ + ", " + recs_[i].key + ") not found after upsert",
-                cdp::sqlstate::kInternalError);
     flushed_ = recs_.size();
 }
 

@@ -87,7 +87,7 @@ std::optional<Micros> parse_iso8601(std::string_view s) {
                     if (s[p] == ':') ++p;
                     if (!digits(s, p, 2, om) || om > 59) return std::nullopt;
                 }
-                offset_s = (oh * 3600 + om * 60) * (z == '-' ? -1 : 1);
+                offset_s = (std::int64_t{oh} * 3600 + std::int64_t{om} * 60) * (z == '-' ? -1 : 1);
             } else {
                 return std::nullopt;
             }
@@ -95,7 +95,8 @@ std::optional<Micros> parse_iso8601(std::string_view s) {
         if (p != s.size()) return std::nullopt;
     }
     const std::int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    const std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+    const std::int64_t secs =
+        days * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second - offset_s;
     return secs * 1000000 + frac_us;
 }
 

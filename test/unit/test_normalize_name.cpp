@@ -3,6 +3,9 @@
 
 #include <string>
 
+#include "core/common/error.h"
+#include "core/common/interrupt.h"
+#include "core/normalize/fold.h"
 #include "core/normalize/normalize.h"
 
 using cdp::normalize::name;
@@ -91,4 +94,28 @@ TEST(NormalizeName, Idempotent) {
         const std::string once = name(s);
         EXPECT_EQ(name(once), once) << s;
     }
+}
+
+TEST(NormalizeName, LatinFastPathMatchesFullTransliteration) {
+    for (const char* s : {"José O’Brien-Smith", "Ærøskøbing ßtraße", "Łódź Żółć", "Ǆemal ǅ ǆ", "ÆSOP Æsop",
+                          "Œuvre œil", "Þór Ðóra", "İstanbul ıi", "Đorđe Ħal", "ﬁne ﬂow", "Ŋaŋ ĸ ſ",
+                          "«Anna» — “Maria” ‹x› ¿qué? ¡sí!", "ǈ ǋ ǲ", "Ａｎｎａ", "n° 5, nº 6",
+                          // non-Latin: word-by-word with the cache
+                          "Игорь Стравинский", "Игорь Стравинский", "Σωκράτης Παπαδόπουλος σοφός",
+                          "张伟 王芳", "やまだ たろう", "김민준\t이서연", "Μπάμπης μπαμπάς", "ⲁⲃⲅ Ιησούς",
+                          "محمد  علي", "Ivan Иванов-Петров"}) {
+        EXPECT_EQ(cdp::normalize::detail::fold_ascii(s), cdp::normalize::detail::fold_ascii_reference(s))
+            << s;
+    }
+}
+
+TEST(NormalizeName, LongInputHonoursCancellation) {
+    std::string big;
+    for (int i = 0; i < 20000; ++i) big += "Игорь O'Brien ";
+    cdp::interrupt::set_probe([] { return true; });
+    EXPECT_THROW(name(big), cdp::Cancelled);
+    EXPECT_THROW(cdp::normalize::address(big), cdp::Cancelled);
+    cdp::interrupt::set_probe(nullptr);
+    EXPECT_NO_THROW(name(big));
+    EXPECT_EQ(name("Игорь"), "igor");  // short input never polls
 }

@@ -5,9 +5,11 @@
 #include <unicode/translit.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "core/common/error.h"
 #include "core/common/interrupt.h"
@@ -18,8 +20,8 @@ namespace {
 
 // Chunks: cut at ASCII white space once a chunk has kMinChunk bytes, or at a
 // code point boundary at kMaxChunk bytes when there is no white space.
-constexpr std::size_t kMinChunk = 16 * 1024;
-constexpr std::size_t kMaxChunk = 64 * 1024;
+constexpr std::size_t kMinChunk = std::size_t{16} * 1024;
+constexpr std::size_t kMaxChunk = std::size_t{64} * 1024;
 
 bool is_apostrophe(UChar32 c) {
     switch (c) {
@@ -47,22 +49,104 @@ bool is_apostrophe(UChar32 c) {
     }
 }
 
-// Built on the first non-ASCII input of the process (~35 ms) and kept: one
-// per backend.  Postgres backends are single-threaded; the core is not used
-// from several threads.
-const icu::Transliterator& to_ascii_transliterator() {
+std::unique_ptr<icu::Transliterator> make_transliterator(const char* id) {
+    UErrorCode status = U_ZERO_ERROR;
+    std::unique_ptr<icu::Transliterator> t(icu::Transliterator::createInstance(id, UTRANS_FORWARD, status));
+    if (U_FAILURE(status) || !t)
+        throw Error(std::string("ICU transliterator \"") + id + "\" is not available: " + u_errorName(status),
+                    sqlstate::kInternalError);
+    return t;
+}
+
+// Built on first use (~35 ms for Any-Latin) and kept: one per backend.
+// Postgres backends are single-threaded; the core is not used from several
+// threads.
+const icu::Transliterator& any_to_ascii() {
     static std::unique_ptr<icu::Transliterator> instance;
-    if (!instance) {
-        UErrorCode status = U_ZERO_ERROR;
-        instance.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
-        if (U_FAILURE(status) || !instance) {
-            instance.reset();
-            throw Error(std::string("ICU transliterator \"Any-Latin; Latin-ASCII\" is not available: ") +
-                            u_errorName(status),
-                        sqlstate::kInternalError);
+    if (!instance) instance = make_transliterator("Any-Latin; Latin-ASCII");
+    return *instance;
+}
+
+const icu::Transliterator& latin_to_ascii() {
+    static std::unique_ptr<icu::Transliterator> instance;
+    if (!instance) instance = make_transliterator("Latin-ASCII");
+    return *instance;
+}
+
+// Latin-ASCII of one code point, memoised (bounded by the number of Latin
+// and Common code points).  Latin-ASCII maps Latin letters one by one (its
+// few context rules only choose the case of "AE"/"Ae", which lower-casing
+// erases), so mapping a Latin/Common string code point by code point gives
+// what the whole-string transliteration gives, at a fraction of the cost.
+const icu::UnicodeString& latin_to_ascii_cp(UChar32 c) {
+    static std::unordered_map<UChar32, icu::UnicodeString> memo;
+    auto it = memo.find(c);
+    if (it != memo.end()) return it->second;
+    icu::UnicodeString u(c);
+    latin_to_ascii().transliterate(u);
+    return memo.emplace(c, u).first->second;
+}
+
+// Any-Latin; Latin-ASCII of one white-space-free word, cached: names repeat
+// their words (a million customers share a few ten thousand given names and
+// surnames) and the transliterator costs 10-60 us per word.  The cache is
+// cleared when full, so it stays bounded.
+struct UnicodeStringHash {
+    std::size_t operator()(const icu::UnicodeString& s) const {
+        return static_cast<std::size_t>(s.hashCode());
+    }
+};
+constexpr std::size_t kWordCacheEntries = 16384;
+constexpr int32_t kMaxCachedWord = 64;  // UTF-16 units
+
+void append_word(const icu::UnicodeString& word, icu::UnicodeString& out) {
+    if (word.length() > kMaxCachedWord) {
+        icu::UnicodeString t(word);
+        any_to_ascii().transliterate(t);
+        out.append(t);
+        return;
+    }
+    static std::unordered_map<icu::UnicodeString, icu::UnicodeString, UnicodeStringHash> cache;
+    auto it = cache.find(word);
+    if (it == cache.end()) {
+        if (cache.size() >= kWordCacheEntries) cache.clear();
+        icu::UnicodeString t(word);
+        any_to_ascii().transliterate(t);
+        it = cache.emplace(word, t).first;
+    }
+    out.append(it->second);
+}
+
+// Transliterate word by word (white space separates; ICU's rules do not
+// look across it), so that repeated words hit the cache.
+icu::UnicodeString any_to_ascii_by_word(const icu::UnicodeString& text) {
+    icu::UnicodeString out, word;
+    for (int32_t i = 0; i < text.length();) {
+        UChar32 c = text.char32At(i);
+        i += U16_LENGTH(c);
+        if (u_isUWhiteSpace(c)) {
+            if (!word.isEmpty()) append_word(word, out);
+            word.remove();
+            out.append(c);
+        } else {
+            word.append(c);
         }
     }
-    return *instance;
+    if (!word.isEmpty()) append_word(word, out);
+    return out;
+}
+
+bool latin_or_common_only(const icu::UnicodeString& s) {
+    for (int32_t i = 0; i < s.length();) {
+        UChar32 c = s.char32At(i);
+        i += U16_LENGTH(c);
+        if (c < 0x80) continue;
+        UErrorCode status = U_ZERO_ERROR;
+        UScriptCode sc = uscript_getScript(c, &status);
+        if (U_FAILURE(status) || (sc != USCRIPT_LATIN && sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED))
+            return false;
+    }
+    return true;
 }
 
 const icu::Normalizer2& nfkc() {
@@ -84,7 +168,7 @@ void fold_ascii_chunk(std::string_view s, std::string& out) {
     }
 }
 
-void fold_unicode_chunk(std::string_view s, std::string& out) {
+void fold_unicode_chunk(std::string_view s, std::string& out, bool latin_fast_path) {
     icu::UnicodeString in =
         icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
     icu::UnicodeString kept;
@@ -98,7 +182,22 @@ void fold_unicode_chunk(std::string_view s, std::string& out) {
     if (U_FAILURE(status))
         throw Error(std::string("ICU NFKC normalisation failed: ") + u_errorName(status),
                     sqlstate::kInternalError);
-    to_ascii_transliterator().transliterate(text);
+    if (latin_fast_path && latin_or_common_only(text)) {
+        icu::UnicodeString mapped;
+        for (int32_t i = 0; i < text.length();) {
+            UChar32 c = text.char32At(i);
+            i += U16_LENGTH(c);
+            if (c < 0x80)
+                mapped.append(c);
+            else
+                mapped.append(latin_to_ascii_cp(c));
+        }
+        text = mapped;
+    } else if (latin_fast_path) {
+        text = any_to_ascii_by_word(text);
+    } else {
+        any_to_ascii().transliterate(text);
+    }
     for (int32_t i = 0; i < text.length();) {
         UChar32 c = text.char32At(i);
         i += U16_LENGTH(c);
@@ -123,9 +222,7 @@ bool ascii_only(std::string_view s) {
     return true;
 }
 
-}  // namespace
-
-std::string fold_ascii(std::string_view raw) {
+std::string fold(std::string_view raw, bool latin_fast_path) {
     std::string out;
     std::size_t pos = 0;
     while (pos < raw.size()) {
@@ -142,10 +239,16 @@ std::string fold_ascii(std::string_view raw) {
         if (ascii_only(chunk))
             fold_ascii_chunk(chunk, out);
         else
-            fold_unicode_chunk(chunk, out);
+            fold_unicode_chunk(chunk, out, latin_fast_path);
         pos = end;
     }
     return out;
 }
+
+}  // namespace
+
+std::string fold_ascii(std::string_view raw) { return fold(raw, true); }
+
+std::string fold_ascii_reference(std::string_view raw) { return fold(raw, false); }
 
 }  // namespace cdp::normalize::detail

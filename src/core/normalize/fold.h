@@ -17,7 +17,15 @@ namespace cdp::normalize::detail {
 // ASCII punctuation is kept (callers decide what it means).  Pure-ASCII
 // input skips ICU.  Long input is processed in chunks cut at white space,
 // polling for cancellation between chunks.
+// Text whose non-ASCII code points are all Latin, Common or Inherited script
+// is mapped code point by code point with a memoised "Latin-ASCII" (same
+// result, ~10x faster); other text goes through the full transliterator one
+// white-space-separated word at a time, with a bounded cache of words.
 std::string fold_ascii(std::string_view raw);
+
+// fold_ascii() without the Latin fast path and the word cache: the whole
+// chunk through the transliterator (tests compare the two).
+std::string fold_ascii_reference(std::string_view raw);
 
 inline bool is_ascii_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');

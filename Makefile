@@ -44,7 +44,7 @@ PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 
 CPP_INCLUDES = -Isrc -Ibuild/gen $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
 PG_CPPFLAGS  = $(CPP_INCLUDES)
-PG_CXXFLAGS  = -std=c++17 -fPIC -Wno-register -Wno-missing-field-initializers
+PG_CXXFLAGS  = -std=c++17 -fPIC -Wno-register -Wno-missing-field-initializers -MMD -MP
 SHLIB_LINK   = -lstdc++ $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null) -lphonenumber
 
 # The Debian server is built with LLVM; bitcode for C++ would be compiled by
@@ -62,8 +62,7 @@ build/gen/nicknames_data.inc: data/nicknames.csv scripts/gen_nicknames.sh
 	sh scripts/gen_nicknames.sh $< $@
 src/core/namematch/nicknames.o: build/gen/nicknames_data.inc
 
-# Header dependencies (gcc -MMD).
-CXXFLAGS += -MMD -MP
+# Header dependencies: -MMD -MP are in PG_CXXFLAGS (pgxs.mk overrides CXXFLAGS).
 -include $(OBJS:.o=.d)
 EXTRA_CLEAN += $(OBJS:.o=.d)
 

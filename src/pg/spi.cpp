@@ -116,4 +116,55 @@ std::optional<std::string> Spi::get_text(uint64 row, int col) const {
     return out;
 }
 
+std::optional<std::string_view> Spi::get_text_view(uint64 row, int col) const {
+    bool isnull = true;
+    const char* data = nullptr;
+    size_t len = 0;
+    pg_call([&] {
+        Datum d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col + 1, &isnull);
+        if (!isnull) {
+            text* t = DatumGetTextPP(d);
+            data = VARDATA_ANY(t);
+            len = VARSIZE_ANY_EXHDR(t);
+        }
+    });
+    if (isnull) return std::nullopt;
+    return std::string_view(data, len);
+}
+
+void Spi::stream(const char* sql, const std::vector<SpiArg>& args, long batch, const std::function<void()>& on_batch,
+                 bool read_only) {
+    const int n = static_cast<int>(args.size());
+    std::vector<Oid> types(n);
+    std::vector<Datum> values(n);
+    std::vector<char> nulls(n);
+    for (int i = 0; i < n; ++i) {
+        types[i] = args[i].type;
+        values[i] = args[i].value;
+        nulls[i] = args[i].isnull ? 'n' : ' ';
+    }
+    Oid* tp = types.data();
+    Datum* vp = values.data();
+    char* np = nulls.data();
+    Portal portal = nullptr;
+    pg_call([&] {
+        portal = SPI_cursor_open_with_args(nullptr, sql, n, tp, vp, np, read_only, CURSOR_OPT_NO_SCROLL);
+    });
+    if (portal == nullptr) throw cdp::Error("SPI_cursor_open failed", cdp::sqlstate::kInternalError);
+    try {
+        for (;;) {
+            pg_call([&] { SPI_cursor_fetch(portal, true, batch); });
+            if (SPI_processed == 0) break;
+            on_batch();
+            pg_call([&] { SPI_freetuptable(SPI_tuptable); });
+        }
+    } catch (const PgError&) {
+        throw;  // the transaction is aborting; Postgres drops the portal
+    } catch (...) {
+        pg_call([&] { SPI_cursor_close(portal); });
+        throw;
+    }
+    pg_call([&] { SPI_cursor_close(portal); });
+}
+
 }  // namespace cdp::pg

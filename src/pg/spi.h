@@ -15,7 +15,9 @@ extern "C" {
 #include "executor/spi.h"
 }
 
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,14 @@ class Spi {
     bool is_null(uint64 row, int col) const;
     std::optional<int64> get_int64(uint64 row, int col) const;
     std::optional<std::string> get_text(uint64 row, int col) const;  // any type, via its output function
+    // Bytes of a text/varchar column without a copy (valid until the next
+    // statement or fetch); nullopt for NULL.  For big scans.
+    std::optional<std::string_view> get_text_view(uint64 row, int col) const;
+
+    // Run a query through a cursor and call `on_batch` after each fetch of
+    // up to `batch` rows (read them with rows()/get_*); memory stays bounded.
+    void stream(const char* sql, const std::vector<SpiArg>& args, long batch, const std::function<void()>& on_batch,
+                bool read_only = true);
 
  private:
     bool connected_ = false;

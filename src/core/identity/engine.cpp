@@ -21,30 +21,19 @@ int Rules::find(std::string_view name) const {
     return -1;
 }
 
-namespace {
-std::string value_key(int type, std::string_view value) {
-    std::string k;
-    k.reserve(value.size() + 3);
-    k.push_back(static_cast<char>(1 + (type & 0x7f)));
-    k.push_back(static_cast<char>(1 + ((type >> 7) & 0x7f)));
-    k.push_back('\0');
-    k.append(value);
-    return k;
-}
-}  // namespace
-
 uint32_t ValueTable::intern(int type, std::string_view value) {
-    auto [it, inserted] = index_.try_emplace(value_key(type, value), static_cast<uint32_t>(values_.size()));
-    if (inserted) {
-        types_.push_back(type);
-        values_.emplace_back(value);
-        blocked_.push_back(0);
-    }
-    return it->second;
+    auto it = index_.find(Key{type, value});
+    if (it != index_.end()) return it->second;
+    uint32_t id = static_cast<uint32_t>(values_.size());
+    values_.emplace_back(value);
+    types_.push_back(type);
+    blocked_.push_back(0);
+    index_.emplace(Key{type, values_.back()}, id);
+    return id;
 }
 
 int64_t ValueTable::lookup(int type, std::string_view value) const {
-    auto it = index_.find(value_key(type, value));
+    auto it = index_.find(Key{type, value});
     return it == index_.end() ? -1 : static_cast<int64_t>(it->second);
 }
 

@@ -38,6 +38,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -78,11 +79,22 @@ class ValueTable {
     void block(uint32_t id);
     bool blocked(uint32_t id) const { return blocked_[id] != 0; }
     uint32_t size() const { return static_cast<uint32_t>(values_.size()); }
+    void reserve(size_t n) { index_.reserve(n); }
 
  private:
-    std::unordered_map<std::string, uint32_t> index_;  // key: type byte(s) + '\0' + value
+    struct Key {
+        int type;
+        std::string_view value;  // points into values_ (a deque: stable)
+        bool operator==(const Key& o) const { return type == o.type && value == o.value; }
+    };
+    struct KeyHash {
+        size_t operator()(const Key& k) const {
+            return std::hash<std::string_view>()(k.value) * 31u + static_cast<size_t>(k.type);
+        }
+    };
+    std::unordered_map<Key, uint32_t, KeyHash> index_;
     std::vector<int> types_;
-    std::vector<std::string> values_;
+    std::deque<std::string> values_;
     std::vector<char> blocked_;
 };
 

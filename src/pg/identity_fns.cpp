@@ -37,8 +37,9 @@ std::string first_char_kind(const std::string& json) {
 // the record is missing or unresolved.
 int64 lock_record_customer(cdp::pg::Spi& spi, int64 rid) {
     std::vector<int64> got = L::lock_customers([&] {
-        spi.exec_prepared("SELECT customer_id FROM cdp.records WHERE record_id = $1 AND customer_id IS NOT NULL",
-                          {{INT8OID, Int64GetDatum(rid)}});
+        spi.exec_prepared(
+            "SELECT customer_id FROM cdp.records WHERE record_id = $1 AND customer_id IS NOT NULL",
+            {{INT8OID, Int64GetDatum(rid)}});
         std::vector<int64> out;
         if (spi.rows() > 0) out.push_back(*spi.get_int64(0, 0));
         return out;
@@ -140,8 +141,8 @@ Datum cdp_delete_record(PG_FUNCTION_ARGS) {
         }
         std::string out = "{\"deleted\":true,\"record_id\":" + std::to_string(rid) +
                           ",\"customer_id\":" + (c ? std::to_string(c) : std::string("null")) +
-                          ",\"customers\":" + ids_json(parts) + ",\"split\":" + (parts.size() > 1 ? "true" : "false") +
-                          "}";
+                          ",\"customers\":" + ids_json(parts) +
+                          ",\"split\":" + (parts.size() > 1 ? "true" : "false") + "}";
         return cdp::pg::jsonb_datum(out);
     });
 }
@@ -160,7 +161,8 @@ Datum cdp_block_identifier(PG_FUNCTION_ARGS) {
             ident::type_or_error(g0, type);
         }
         if (!v)
-            throw cdp::Error("value \"" + raw + "\" is not a usable " + type, cdp::sqlstate::kInvalidParameterValue);
+            throw cdp::Error("value \"" + raw + "\" is not a usable " + type,
+                             cdp::sqlstate::kInvalidParameterValue);
         L::lock_keys({L::value_key(type, *v)});
         spi.exec_prepared(
             "UPDATE cdp.identifier_types SET blocked_values = array_append(blocked_values, $2) "
@@ -169,7 +171,8 @@ Datum cdp_block_identifier(PG_FUNCTION_ARGS) {
         bool newly = spi.rows() > 0;
         auto read = [&] {
             spi.exec_prepared(
-                "SELECT DISTINCT r.customer_id FROM cdp.identifiers i JOIN cdp.records r ON r.record_id = i.record_id "
+                "SELECT DISTINCT r.customer_id FROM cdp.identifiers i JOIN cdp.records r ON r.record_id = "
+                "i.record_id "
                 "WHERE i.id_type = $1 AND i.id_value = $2 AND r.customer_id IS NOT NULL",
                 {{TEXTOID, cdp::pg::text_datum(type)}, {TEXTOID, cdp::pg::text_datum(*v)}});
             std::vector<int64> out;
@@ -191,8 +194,9 @@ Datum cdp_block_identifier(PG_FUNCTION_ARGS) {
                 "{\"customers\":" + ids_json(custs) + ",\"new_customers\":" + std::to_string(splits) + "}");
         log.flush(spi);
         std::string out = "{\"id_type\":" + json_quote(type) + ",\"id_value\":" + json_quote(*v) +
-                          ",\"newly_blocked\":" + (newly ? "true" : "false") + ",\"customers\":" + ids_json(all) +
-                          ",\"new_customers\":" + std::to_string(splits) + "}";
+                          ",\"newly_blocked\":" + (newly ? "true" : "false") +
+                          ",\"customers\":" + ids_json(all) + ",\"new_customers\":" + std::to_string(splits) +
+                          "}";
         return cdp::pg::jsonb_datum(out);
     });
 }
@@ -206,7 +210,8 @@ Datum cdp_explain_link(PG_FUNCTION_ARGS) {
         ident::Graph g;
         ident::load_rules(spi, g, true);
         spi.exec_prepared(
-            "SELECT record_id, customer_id FROM cdp.records WHERE record_id IN ($1, $2) AND customer_id IS NOT NULL",
+            "SELECT record_id, customer_id FROM cdp.records WHERE record_id IN ($1, $2) AND customer_id IS "
+            "NOT NULL",
             {{INT8OID, Int64GetDatum(a)}, {INT8OID, Int64GetDatum(b)}}, true);
         std::map<int64, int64> cust;
         for (uint64 i = 0; i < spi.rows(); ++i) cust[*spi.get_int64(i, 0)] = *spi.get_int64(i, 1);
@@ -243,8 +248,8 @@ Datum cdp_explain_link(PG_FUNCTION_ARGS) {
             isnull = true;
             return Datum(0);
         }
-        std::string out = "{\"customer_id\":" + std::to_string(c) + ",\"hops\":" + std::to_string(chain.size() - 1) +
-                          ",\"chain\":[";
+        std::string out = "{\"customer_id\":" + std::to_string(c) +
+                          ",\"hops\":" + std::to_string(chain.size() - 1) + ",\"chain\":[";
         for (size_t k = 0; k < chain.size(); ++k) {
             const auto& st = chain[k];
             if (st.via >= 0) {
@@ -252,8 +257,9 @@ Datum cdp_explain_link(PG_FUNCTION_ARGS) {
                 out += "{\"id_type\":" + json_quote(g.rules.type(g.values.type_of(v)).name) +
                        ",\"id_value\":" + json_quote(g.values.value_of(v)) + "},";
             }
-            out += "{\"record_id\":" + std::to_string(rids[st.record]) + ",\"source\":" +
-                   json_quote(names[st.record].first) + ",\"source_key\":" + json_quote(names[st.record].second) + "}";
+            out += "{\"record_id\":" + std::to_string(rids[st.record]) +
+                   ",\"source\":" + json_quote(names[st.record].first) +
+                   ",\"source_key\":" + json_quote(names[st.record].second) + "}";
             if (k + 1 < chain.size()) out += ",";
         }
         out += "]}";

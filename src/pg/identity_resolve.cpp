@@ -48,7 +48,8 @@ class RecordIndex {
         int64 span = ids.back() - base_ + 1;
         if (span <= static_cast<int64>(ids.size()) * 4 + 1024) {
             direct_.assign(static_cast<size_t>(span), -1);
-            for (size_t i = 0; i < ids.size(); ++i) direct_[static_cast<size_t>(ids[i] - base_)] = static_cast<int32_t>(i);
+            for (size_t i = 0; i < ids.size(); ++i)
+                direct_[static_cast<size_t>(ids[i] - base_)] = static_cast<int32_t>(i);
         } else {
             hashed_.reserve(ids.size());
             for (size_t i = 0; i < ids.size(); ++i) hashed_.emplace(ids[i], static_cast<int32_t>(i));
@@ -57,7 +58,8 @@ class RecordIndex {
     int32_t find(int64 rid) const {
         if (!direct_.empty()) {
             int64 off = rid - base_;
-            return off < 0 || off >= static_cast<int64>(direct_.size()) ? -1 : direct_[static_cast<size_t>(off)];
+            return off < 0 || off >= static_cast<int64>(direct_.size()) ? -1
+                                                                        : direct_[static_cast<size_t>(off)];
         }
         auto it = hashed_.find(rid);
         return it == hashed_.end() ? -1 : it->second;
@@ -86,36 +88,38 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
 
         // 2. load
         std::vector<int64> rids, old_cid;
-        spi.stream("SELECT record_id, customer_id FROM cdp.records ORDER BY record_id", {}, 50000,
-                   [&] {
-                       for (uint64 i = 0; i < spi.rows(); ++i) {
-                           ticker.tick();
-                           rids.push_back(*spi.get_int64(i, 0));
-                           old_cid.push_back(spi.get_int64(i, 1).value_or(0));
-                       }
-                   },
-                   false);
+        spi.stream(
+            "SELECT record_id, customer_id FROM cdp.records ORDER BY record_id", {}, 50000,
+            [&] {
+                for (uint64 i = 0; i < spi.rows(); ++i) {
+                    ticker.tick();
+                    rids.push_back(*spi.get_int64(i, 0));
+                    old_cid.push_back(spi.get_int64(i, 1).value_or(0));
+                }
+            },
+            false);
         const size_t n = rids.size();
         RecordIndex index;
         index.build(rids);
         std::vector<std::pair<int32_t, uint32_t>> pairs;  // (record index, value id)
         std::string last_type;
         int last_code = -1;
-        spi.stream("SELECT record_id, id_type, id_value FROM cdp.identifiers", {}, 50000,
-                   [&] {
-                       for (uint64 i = 0; i < spi.rows(); ++i) {
-                           ticker.tick();
-                           int32_t r = index.find(*spi.get_int64(i, 0));
-                           if (r < 0) continue;
-                           std::string_view t = *spi.get_text_view(i, 1);
-                           if (t != last_type) {
-                               last_code = ident::type_or_error(g, t);
-                               last_type.assign(t);
-                           }
-                           pairs.emplace_back(r, g.values.intern(last_code, *spi.get_text_view(i, 2)));
-                       }
-                   },
-                   false);
+        spi.stream(
+            "SELECT record_id, id_type, id_value FROM cdp.identifiers", {}, 50000,
+            [&] {
+                for (uint64 i = 0; i < spi.rows(); ++i) {
+                    ticker.tick();
+                    int32_t r = index.find(*spi.get_int64(i, 0));
+                    if (r < 0) continue;
+                    std::string_view t = *spi.get_text_view(i, 1);
+                    if (t != last_type) {
+                        last_code = ident::type_or_error(g, t);
+                        last_type.assign(t);
+                    }
+                    pairs.emplace_back(r, g.values.intern(last_code, *spi.get_text_view(i, 2)));
+                }
+            },
+            false);
         // CSR: values of each record.
         std::vector<uint32_t> start(n + 1, 0);
         for (const auto& p : pairs) start[p.first + 1]++;
@@ -205,29 +209,35 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
             }
         }
         if (!new_ids.empty())
-            spi.exec("INSERT INTO cdp.customers (customer_id) SELECT unnest($1::int8[]) ON CONFLICT DO NOTHING",
-                     {{INT8ARRAYOID, cdp::pg::int64_array_datum(new_ids)}});
+            spi.exec(
+                "INSERT INTO cdp.customers (customer_id) SELECT unnest($1::int8[]) ON CONFLICT DO NOTHING",
+                {{INT8ARRAYOID, cdp::pg::int64_array_datum(new_ids)}});
         if (!upd_r.empty())
             spi.exec(
                 "UPDATE cdp.records r SET customer_id = u.c FROM unnest($1::int8[], $2::int8[]) AS u(r, c) "
                 "WHERE r.record_id = u.r",
-                {{INT8ARRAYOID, cdp::pg::int64_array_datum(upd_r)}, {INT8ARRAYOID, cdp::pg::int64_array_datum(upd_c)}});
+                {{INT8ARRAYOID, cdp::pg::int64_array_datum(upd_r)},
+                 {INT8ARRAYOID, cdp::pg::int64_array_datum(upd_c)}});
         if (!gone_old.empty()) {
             std::vector<cdp::pg::SpiArg> args{{INT8ARRAYOID, cdp::pg::int64_array_datum(gone_old)},
                                               {INT8ARRAYOID, cdp::pg::int64_array_datum(gone_new)}};
             spi.exec(
-                "UPDATE cdp.customer_aliases a SET customer_id = m.n FROM unnest($1::int8[], $2::int8[]) AS m(o, n) "
+                "UPDATE cdp.customer_aliases a SET customer_id = m.n FROM unnest($1::int8[], $2::int8[]) AS "
+                "m(o, n) "
                 "WHERE a.customer_id = m.o",
                 args);
             spi.exec(
-                "INSERT INTO cdp.customer_aliases (old_id, customer_id) SELECT o, n FROM unnest($1::int8[], $2::int8[]) "
-                "AS m(o, n) ON CONFLICT (old_id) DO UPDATE SET customer_id = excluded.customer_id, at = now()",
+                "INSERT INTO cdp.customer_aliases (old_id, customer_id) SELECT o, n FROM unnest($1::int8[], "
+                "$2::int8[]) "
+                "AS m(o, n) ON CONFLICT (old_id) DO UPDATE SET customer_id = excluded.customer_id, at = "
+                "now()",
                 args);
             spi.exec("DELETE FROM cdp.customers WHERE customer_id = ANY($1)", {args[0]});
         }
         // An id that lives on must not also be an alias.
         spi.exec(
-            "DELETE FROM cdp.customer_aliases a WHERE EXISTS (SELECT 1 FROM cdp.customers c WHERE c.customer_id = a.old_id)",
+            "DELETE FROM cdp.customer_aliases a WHERE EXISTS (SELECT 1 FROM cdp.customers c WHERE "
+            "c.customer_id = a.old_id)",
             {});
         // merge_log: events of records whose customer changed.
         ident::LogRows log;
@@ -241,8 +251,9 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                 const std::string& value = g.values.value_of(ev.value);
                 int64 mine = final_id[cluster_of[i]];
                 if (ev.outcome == Outcome::kMerged) {
-                    log.add(mine, 0, rids[i], type, value, "exact",
-                            "{\"batch\":true,\"joined_record\":" + std::to_string(e.min_record(ev.other)) + "}");
+                    log.add(
+                        mine, 0, rids[i], type, value, "exact",
+                        "{\"batch\":true,\"joined_record\":" + std::to_string(e.min_record(ev.other)) + "}");
                 } else {
                     int64 other = 0;
                     if (ev.other >= 0) {
@@ -254,7 +265,8 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                     if (ev.limited_type >= 0)
                         d += ",\"type\":" + cdp::identity::json_quote(g.rules.type(ev.limited_type).name);
                     if (ev.limit > 0)
-                        d += ",\"would_be\":" + std::to_string(ev.would_be) + ",\"limit\":" + std::to_string(ev.limit);
+                        d += ",\"would_be\":" + std::to_string(ev.would_be) +
+                             ",\"limit\":" + std::to_string(ev.limit);
                     d += "}";
                     log.add(mine, other, rids[i], type, value, cdp::identity::rule_name(ev.outcome), d);
                 }
@@ -267,7 +279,8 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
         char buf[64];
         snprintf(buf, sizeof buf, "%.1f", ms);
         std::string out = "{\"records\":" + std::to_string(n) + ",\"customers\":" + std::to_string(clusters) +
-                          ",\"merges\":" + std::to_string(merges) + ",\"refused_links\":" + std::to_string(refused) +
+                          ",\"merges\":" + std::to_string(merges) +
+                          ",\"refused_links\":" + std::to_string(refused) +
                           ",\"records_changed\":" + std::to_string(upd_r.size()) + ",\"ms\":" + buf + "}";
         return cdp::pg::jsonb_datum(out);
     });

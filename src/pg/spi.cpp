@@ -132,8 +132,8 @@ std::optional<std::string_view> Spi::get_text_view(uint64 row, int col) const {
     return std::string_view(data, len);
 }
 
-void Spi::stream(const char* sql, const std::vector<SpiArg>& args, long batch, const std::function<void()>& on_batch,
-                 bool read_only) {
+void Spi::stream(const char* sql, const std::vector<SpiArg>& args, long batch,
+                 const std::function<void()>& on_batch, bool read_only) {
     const int n = static_cast<int>(args.size());
     std::vector<Oid> types(n);
     std::vector<Datum> values(n);

@@ -55,8 +55,8 @@ class Spi {
 
     // Run a query through a cursor and call `on_batch` after each fetch of
     // up to `batch` rows (read them with rows()/get_*); memory stays bounded.
-    void stream(const char* sql, const std::vector<SpiArg>& args, long batch, const std::function<void()>& on_batch,
-                bool read_only = true);
+    void stream(const char* sql, const std::vector<SpiArg>& args, long batch,
+                const std::function<void()>& on_batch, bool read_only = true);
 
  private:
     bool connected_ = false;

@@ -98,6 +98,15 @@ UpsertResult upsert_record(std::string_view source, std::string_view key,
     result.dropped = static_cast<int>(dropped.size());
     const bool defer = guc::defer_resolution;
 
+    Spi spi;
+    // A new source first, before any lock of ours: a concurrent insert of the
+    // same source makes us wait for that transaction, which must not be
+    // waiting for us.
+    spi.exec_prepared("SELECT 1 FROM cdp.sources WHERE source = $1", {{TEXTOID, text_d(source)}});
+    if (spi.rows() == 0)
+        spi.exec_prepared("INSERT INTO cdp.sources (source) VALUES ($1) ON CONFLICT DO NOTHING",
+                          {{TEXTOID, text_d(source)}});
+
     // 2. locks
     namespace L = identity_locks;
     L::lock_graph(false);
@@ -107,15 +116,12 @@ UpsertResult upsert_record(std::string_view source, std::string_view key,
     L::lock_keys(keys);
 
     // 3. rules
-    Spi spi;
     Graph g;
     load_rules(spi, g);
     for (const auto& p : ids) type_or_error(g, p.first);
     for (const auto& p : dropped) type_or_error(g, p.first);
 
     // 4. the record
-    spi.exec_prepared("INSERT INTO cdp.sources (source) VALUES ($1) ON CONFLICT DO NOTHING",
-                      {{TEXTOID, text_d(source)}});
     spi.exec_prepared("SELECT record_id FROM cdp.records WHERE source = $1 AND source_key = $2",
                       {{TEXTOID, text_d(source)}, {TEXTOID, text_d(key)}});
     int64 rid = spi.rows() > 0 ? *spi.get_int64(0, 0) : 0;
@@ -177,12 +183,14 @@ UpsertResult upsert_record(std::string_view source, std::string_view key,
             log.add(customer, 0, rid, t, raw, "dropped:invalid_value",
                     std::string("{\"reason\":\"the value does not normalise to a usable ") + t + "\"}");
     };
-    if (rid != 0) {
+    // Rows of records are written only once the customers they belong to are
+    // locked: a concurrent merge updates them under those locks.
+    auto update_record = [&] {
         spi.exec_prepared(
             "UPDATE cdp.records SET traits = CASE WHEN $2::jsonb IS NULL THEN traits ELSE traits || $2 END, "
             "updated_at = now() WHERE record_id = $1",
             {{INT8OID, Int64GetDatum(rid)}, {JSONBOID, traits, traits_null}});
-    }
+    };
 
     if (defer) {
         if (rid == 0) {
@@ -190,6 +198,7 @@ UpsertResult upsert_record(std::string_view source, std::string_view key,
             rid = *spi.get_int64(0, 0);
             write_new_record(0);
         } else {
+            update_record();
             write_identifiers();
         }
         log_dropped(0);
@@ -213,6 +222,7 @@ UpsertResult upsert_record(std::string_view source, std::string_view key,
         spi.exec_prepared("SELECT nextval('cdp.records_record_id_seq')", {});
         rid = *spi.get_int64(0, 0);
     } else {
+        update_record();
         write_identifiers();
         if (!removed.empty() && own != 0) {
             recompute_customer(spi, g, own, log, "identifiers removed from record " + std::to_string(rid));

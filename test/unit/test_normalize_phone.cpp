@@ -96,3 +96,17 @@ TEST(NormalizePhone, IdentifierUsesDefaultRegion) {
     EXPECT_EQ(cdp::normalize::identifier("user_id", "  u1 ", "IT").value_or("<null>"), "u1");
     EXPECT_FALSE(cdp::normalize::identifier("user_id", "   ", "IT").has_value());
 }
+
+TEST(NormalizePhone, MemoisedResultsStayCorrectAcrossRefills) {
+    // More distinct numbers than the per-backend memo holds (8192), twice:
+    // every answer is the same computed, memoised or recomputed after a clear.
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int i = 0; i < 10000; ++i) {
+            const std::string digits = std::to_string(10000000 + i);  // 8 digits
+            ASSERT_EQ(norm("02 " + digits, "IT"), "+3902" + digits) << i;
+            ASSERT_EQ(norm("02 " + digits, "GB"), "<null>") << i;  // same text, other region
+        }
+    }
+    EXPECT_EQ(norm("12345", "IT"), "<null>");
+    EXPECT_EQ(norm("12345", "IT"), "<null>");  // a memoised NULL
+}

@@ -3,6 +3,7 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <string>
+#include <unordered_map>
 
 #include "core/common/error.h"
 #include "core/normalize/normalize.h"
@@ -49,6 +50,24 @@ std::optional<std::string> parse_valid(const PhoneNumberUtil& util, const std::s
     return out;
 }
 
+// libphonenumber costs 20-50 us a call (ICU regular expressions); the same
+// customer's number comes back with every message of an ingest stream, so
+// recent results are memoised per backend (bounded: cleared when full).
+constexpr std::size_t kCacheEntries = 8192;
+
+std::optional<std::string> parse_e164(const PhoneNumberUtil& util, const std::string& text,
+                                      const std::string& reg) {
+    if (auto e164 = parse_valid(util, text, reg)) return e164;
+    // "00" is the international call prefix of most of the world (ITU-T
+    // E.164 recommends it); libphonenumber only accepts the region's own
+    // prefix (011 in North America).  When the number is not valid as
+    // written, read a leading "00" as "+".
+    std::size_t i = 0;
+    while (i < text.size() && (is_ascii_space(text[i]) || text[i] == '(')) ++i;
+    if (text.compare(i, 2, "00") == 0) return parse_valid(util, "+" + text.substr(i + 2), reg);
+    return std::nullopt;
+}
+
 }  // namespace
 
 bool is_known_region(std::string_view region) {
@@ -68,16 +87,16 @@ std::optional<std::string> phone(std::string_view raw, std::string_view region) 
     while (!raw.empty() && is_ascii_space(raw.front())) raw.remove_prefix(1);
     while (!raw.empty() && is_ascii_space(raw.back())) raw.remove_suffix(1);
     if (raw.empty() || raw.size() > kMaxPhoneBytes) return std::nullopt;
-    const std::string text(raw);
-    if (auto e164 = parse_valid(util, text, reg)) return e164;
-    // "00" is the international call prefix of most of the world (ITU-T
-    // E.164 recommends it); libphonenumber only accepts the region's own
-    // prefix (011 in North America).  When the number is not valid as
-    // written, read a leading "00" as "+".
-    std::size_t i = 0;
-    while (i < text.size() && (is_ascii_space(text[i]) || text[i] == '(')) ++i;
-    if (text.compare(i, 2, "00") == 0) return parse_valid(util, "+" + text.substr(i + 2), reg);
-    return std::nullopt;
+
+    static std::unordered_map<std::string, std::optional<std::string>> cache;
+    std::string key = reg;  // two letters, then the text
+    key.append(raw.data(), raw.size());
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    std::optional<std::string> result = parse_e164(util, std::string(raw), reg);
+    if (cache.size() >= kCacheEntries) cache.clear();
+    cache.emplace(std::move(key), result);
+    return result;
 }
 
 }  // namespace cdp::normalize

@@ -170,9 +170,14 @@ std::vector<int64> recompute_customer(Spi& spi, Graph& g, int64 c, LogRows& log,
     std::map<int32_t, size_t> part_of_root;
     std::vector<std::vector<int64>> parts;
     for (size_t i = 0; i < rids.size(); ++i) {
-        auto [it, inserted] = part_of_root.try_emplace(e.find(node[i]), parts.size());
-        if (inserted) parts.emplace_back();
-        parts[it->second].push_back(rids[i]);
+        const int32_t root = e.find(node[i]);
+        auto it = part_of_root.find(root);
+        if (it == part_of_root.end()) {
+            part_of_root.emplace(root, parts.size());
+            parts.push_back({rids[i]});
+        } else {
+            parts.at(it->second).push_back(rids[i]);
+        }
     }
     std::vector<int64> ids{c};
     if (parts.size() == 1) return ids;

@@ -79,210 +79,223 @@ PG_FUNCTION_INFO_V1(cdp_resolve_identities);
 
 Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
     return cdp::pg::guarded([&]() -> Datum {
-        auto t0 = std::chrono::steady_clock::now();
-        cdp::pg::identity_locks::lock_graph(true);
-        cdp::pg::Spi spi;
-        ident::Graph g;
-        ident::load_rules(spi, g);
-        cdp::interrupt::Ticker ticker(4096);
+        // SPI memory is released when `spi` goes: build the result after.
+        std::string result = [&]() -> std::string {
+            auto t0 = std::chrono::steady_clock::now();
+            cdp::pg::identity_locks::lock_graph(true);
+            cdp::pg::Spi spi;
+            ident::Graph g;
+            ident::load_rules(spi, g);
+            cdp::interrupt::Ticker ticker(4096);
 
-        // 2. load
-        std::vector<int64> rids, old_cid;
-        spi.stream(
-            "SELECT record_id, customer_id FROM cdp.records ORDER BY record_id", {}, 50000,
-            [&] {
-                for (uint64 i = 0; i < spi.rows(); ++i) {
-                    ticker.tick();
-                    rids.push_back(*spi.get_int64(i, 0));
-                    old_cid.push_back(spi.get_int64(i, 1).value_or(0));
-                }
-            },
-            false);
-        const size_t n = rids.size();
-        RecordIndex index;
-        index.build(rids);
-        std::vector<std::pair<int32_t, uint32_t>> pairs;  // (record index, value id)
-        std::string last_type;
-        int last_code = -1;
-        spi.stream(
-            "SELECT record_id, id_type, id_value FROM cdp.identifiers", {}, 50000,
-            [&] {
-                for (uint64 i = 0; i < spi.rows(); ++i) {
-                    ticker.tick();
-                    int32_t r = index.find(*spi.get_int64(i, 0));
-                    if (r < 0) continue;
-                    std::string_view t = *spi.get_text_view(i, 1);
-                    if (t != last_type) {
-                        last_code = ident::type_or_error(g, t);
-                        last_type.assign(t);
+            // 2. load
+            std::vector<int64> rids, old_cid;
+            spi.stream(
+                "SELECT record_id, customer_id FROM cdp.records ORDER BY record_id", {}, 50000,
+                [&] {
+                    for (uint64 i = 0; i < spi.rows(); ++i) {
+                        ticker.tick();
+                        rids.push_back(*spi.get_int64(i, 0));
+                        old_cid.push_back(spi.get_int64(i, 1).value_or(0));
                     }
-                    pairs.emplace_back(r, g.values.intern(last_code, *spi.get_text_view(i, 2)));
-                }
-            },
-            false);
-        // CSR: values of each record.
-        std::vector<uint32_t> start(n + 1, 0);
-        for (const auto& p : pairs) start[p.first + 1]++;
-        for (size_t i = 0; i < n; ++i) start[i + 1] += start[i];
-        std::vector<uint32_t> vals(pairs.size());
-        {
-            std::vector<uint32_t> fill(start.begin(), start.end() - 1);
-            for (const auto& p : pairs) vals[fill[p.first]++] = p.second;
-        }
-        std::vector<std::pair<int32_t, uint32_t>>().swap(pairs);
+                },
+                false);
+            const size_t n = rids.size();
+            RecordIndex index;
+            index.build(rids);
+            std::vector<std::pair<int32_t, uint32_t>> pairs;  // (record index, value id)
+            std::string last_type;
+            int last_code = -1;
+            spi.stream(
+                "SELECT record_id, id_type, id_value FROM cdp.identifiers", {}, 50000,
+                [&] {
+                    for (uint64 i = 0; i < spi.rows(); ++i) {
+                        ticker.tick();
+                        int32_t r = index.find(*spi.get_int64(i, 0));
+                        if (r < 0) continue;
+                        std::string_view t = *spi.get_text_view(i, 1);
+                        if (t != last_type) {
+                            last_code = ident::type_or_error(g, t);
+                            last_type.assign(t);
+                        }
+                        pairs.emplace_back(r, g.values.intern(last_code, *spi.get_text_view(i, 2)));
+                    }
+                },
+                false);
+            // CSR: values of each record.
+            std::vector<uint32_t> start(n + 1, 0);
+            for (const auto& p : pairs) start[p.first + 1]++;
+            for (size_t i = 0; i < n; ++i) start[i + 1] += start[i];
+            std::vector<uint32_t> vals(pairs.size());
+            {
+                std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+                for (const auto& p : pairs) vals[fill[p.first]++] = p.second;
+            }
+            std::vector<std::pair<int32_t, uint32_t>>().swap(pairs);
 
-        // 3. replay
-        cdp::identity::Engine e(g.rules, g.values);
-        e.reserve(n, g.values.size());
-        std::vector<int32_t> node(n);
-        std::vector<LinkEvent> events;
-        std::vector<uint32_t> event_end(n);  // events of record i: [event_end[i-1], event_end[i])
-        int64 merges = 0, refused = 0;
-        for (size_t i = 0; i < n; ++i) {
-            ticker.tick();
-            std::vector<uint32_t> rv(vals.begin() + start[i], vals.begin() + start[i + 1]);
-            node[i] = e.process_record(rids[i], std::move(rv), -1, &events);
-            event_end[i] = static_cast<uint32_t>(events.size());
-        }
-        for (const auto& ev : events) (ev.outcome == Outcome::kMerged ? merges : refused)++;
+            auto t_loaded = std::chrono::steady_clock::now();
+            // 3. replay
+            cdp::identity::Engine e(g.rules, g.values);
+            e.reserve(n, g.values.size());
+            std::vector<int32_t> node(n);
+            std::vector<LinkEvent> events;
+            std::vector<uint32_t> event_end(n);  // events of record i: [event_end[i-1], event_end[i])
+            int64 merges = 0, refused = 0;
+            for (size_t i = 0; i < n; ++i) {
+                ticker.tick();
+                std::vector<uint32_t> rv(vals.begin() + start[i], vals.begin() + start[i + 1]);
+                node[i] = e.process_record(rids[i], std::move(rv), -1, &events);
+                event_end[i] = static_cast<uint32_t>(events.size());
+            }
+            for (const auto& ev : events) (ev.outcome == Outcome::kMerged ? merges : refused)++;
 
-        // 4. customer ids: clusters ordered by oldest record (= first record index seen)
-        std::vector<int32_t> cluster_of(n);
-        std::vector<int32_t> root_cluster(static_cast<size_t>(e.node_count()), -1);
-        int32_t clusters = 0;
-        for (size_t i = 0; i < n; ++i) {
-            int32_t r = e.find(node[i]);
-            if (root_cluster[r] < 0) root_cluster[r] = clusters++;
-            cluster_of[i] = root_cluster[r];
-        }
-        std::vector<std::pair<int32_t, int64>> claims;  // (cluster, existing id)
-        for (size_t i = 0; i < n; ++i)
-            if (old_cid[i] != 0) claims.emplace_back(cluster_of[i], old_cid[i]);
-        std::sort(claims.begin(), claims.end());
-        claims.erase(std::unique(claims.begin(), claims.end()), claims.end());
-        std::vector<int64> final_id(static_cast<size_t>(clusters), 0);
-        std::unordered_map<int64, int32_t> taken;  // existing id -> cluster
-        for (size_t k = 0; k < claims.size(); ++k) {
-            ticker.tick();
-            auto [c, id] = claims[k];
-            if (final_id[c] != 0 || taken.count(id)) continue;
-            final_id[c] = id;
-            taken.emplace(id, c);
-        }
-        int64 need = 0;
-        for (int64 id : final_id) need += id == 0;
-        if (need > 0) {
-            spi.exec("SELECT nextval('cdp.customers_customer_id_seq') FROM generate_series(1, $1)",
-                     {{INT8OID, Int64GetDatum(need)}});
-            uint64 k = 0;
-            std::vector<int64> fresh(spi.rows());
-            for (uint64 i = 0; i < spi.rows(); ++i) fresh[i] = *spi.get_int64(i, 0);
-            std::sort(fresh.begin(), fresh.end());
-            for (auto& id : final_id)
-                if (id == 0) id = fresh[k++];
-        }
-        std::vector<int64> new_ids;
-        for (int32_t c = 0; c < clusters; ++c)
-            if (!taken.count(final_id[c]) || taken[final_id[c]] != c) new_ids.push_back(final_id[c]);
-        // Existing ids that disappear -> alias to the cluster of their oldest record.
-        std::vector<int64> gone_old, gone_new;
-        {
-            std::unordered_map<int64, int64> first_home;
+            // 4. customer ids: clusters ordered by oldest record (= first record index seen)
+            std::vector<int32_t> cluster_of(n);
+            std::vector<int32_t> root_cluster(static_cast<size_t>(e.node_count()), -1);
+            int32_t clusters = 0;
+            for (size_t i = 0; i < n; ++i) {
+                int32_t r = e.find(node[i]);
+                if (root_cluster[r] < 0) root_cluster[r] = clusters++;
+                cluster_of[i] = root_cluster[r];
+            }
+            std::vector<std::pair<int32_t, int64>> claims;  // (cluster, existing id)
             for (size_t i = 0; i < n; ++i)
-                if (old_cid[i] != 0 && !taken.count(old_cid[i]))
-                    first_home.emplace(old_cid[i], final_id[cluster_of[i]]);
-            for (const auto& [o, nw] : first_home) {
-                gone_old.push_back(o);
-                gone_new.push_back(nw);
+                if (old_cid[i] != 0) claims.emplace_back(cluster_of[i], old_cid[i]);
+            std::sort(claims.begin(), claims.end());
+            claims.erase(std::unique(claims.begin(), claims.end()), claims.end());
+            std::vector<int64> final_id(static_cast<size_t>(clusters), 0);
+            std::unordered_map<int64, int32_t> taken;  // existing id -> cluster
+            for (size_t k = 0; k < claims.size(); ++k) {
+                ticker.tick();
+                auto [c, id] = claims[k];
+                if (final_id[c] != 0 || taken.count(id)) continue;
+                final_id[c] = id;
+                taken.emplace(id, c);
             }
-        }
-
-        // 5. write back
-        std::vector<int64> upd_r, upd_c;
-        std::vector<char> changed(n, 0);
-        for (size_t i = 0; i < n; ++i) {
-            int64 f = final_id[cluster_of[i]];
-            if (f != old_cid[i]) {
-                upd_r.push_back(rids[i]);
-                upd_c.push_back(f);
-                changed[i] = 1;
+            int64 need = 0;
+            for (int64 id : final_id) need += id == 0;
+            if (need > 0) {
+                spi.exec("SELECT nextval('cdp.customers_customer_id_seq') FROM generate_series(1, $1)",
+                         {{INT8OID, Int64GetDatum(need)}});
+                uint64 k = 0;
+                std::vector<int64> fresh(spi.rows());
+                for (uint64 i = 0; i < spi.rows(); ++i) fresh[i] = *spi.get_int64(i, 0);
+                std::sort(fresh.begin(), fresh.end());
+                for (auto& id : final_id)
+                    if (id == 0) id = fresh[k++];
             }
-        }
-        if (!new_ids.empty())
-            spi.exec(
-                "INSERT INTO cdp.customers (customer_id) SELECT unnest($1::int8[]) ON CONFLICT DO NOTHING",
-                {{INT8ARRAYOID, cdp::pg::int64_array_datum(new_ids)}});
-        if (!upd_r.empty())
-            spi.exec(
-                "UPDATE cdp.records r SET customer_id = u.c FROM unnest($1::int8[], $2::int8[]) AS u(r, c) "
-                "WHERE r.record_id = u.r",
-                {{INT8ARRAYOID, cdp::pg::int64_array_datum(upd_r)},
-                 {INT8ARRAYOID, cdp::pg::int64_array_datum(upd_c)}});
-        if (!gone_old.empty()) {
-            std::vector<cdp::pg::SpiArg> args{{INT8ARRAYOID, cdp::pg::int64_array_datum(gone_old)},
-                                              {INT8ARRAYOID, cdp::pg::int64_array_datum(gone_new)}};
-            spi.exec(
-                "UPDATE cdp.customer_aliases a SET customer_id = m.n FROM unnest($1::int8[], $2::int8[]) AS "
-                "m(o, n) "
-                "WHERE a.customer_id = m.o",
-                args);
-            spi.exec(
-                "INSERT INTO cdp.customer_aliases (old_id, customer_id) SELECT o, n FROM unnest($1::int8[], "
-                "$2::int8[]) "
-                "AS m(o, n) ON CONFLICT (old_id) DO UPDATE SET customer_id = excluded.customer_id, at = "
-                "now()",
-                args);
-            spi.exec("DELETE FROM cdp.customers WHERE customer_id = ANY($1)", {args[0]});
-        }
-        // An id that lives on must not also be an alias.
-        spi.exec(
-            "DELETE FROM cdp.customer_aliases a WHERE EXISTS (SELECT 1 FROM cdp.customers c WHERE "
-            "c.customer_id = a.old_id)",
-            {});
-        // merge_log: events of records whose customer changed.
-        ident::LogRows log;
-        for (size_t i = 0; i < n; ++i) {
-            if (!changed[i]) continue;
-            uint32_t from = i == 0 ? 0 : event_end[i - 1];
-            for (uint32_t k = from; k < event_end[i]; ++k) {
-                const LinkEvent& ev = events[k];
-                int t = g.values.type_of(ev.value);
-                std::string type = g.rules.type(t).name;
-                const std::string& value = g.values.value_of(ev.value);
-                int64 mine = final_id[cluster_of[i]];
-                if (ev.outcome == Outcome::kMerged) {
-                    log.add(
-                        mine, 0, rids[i], type, value, "exact",
-                        "{\"batch\":true,\"joined_record\":" + std::to_string(e.min_record(ev.other)) + "}");
-                } else {
-                    int64 other = 0;
-                    if (ev.other >= 0) {
-                        int32_t r = e.find(ev.other);
-                        other = root_cluster[r] >= 0 ? final_id[root_cluster[r]] : 0;
-                    }
-                    std::string d = "{\"batch\":true,\"reason\":" +
-                                    cdp::identity::json_quote(cdp::identity::rule_name(ev.outcome) + 8);
-                    if (ev.limited_type >= 0)
-                        d += ",\"type\":" + cdp::identity::json_quote(g.rules.type(ev.limited_type).name);
-                    if (ev.limit > 0)
-                        d += ",\"would_be\":" + std::to_string(ev.would_be) +
-                             ",\"limit\":" + std::to_string(ev.limit);
-                    d += "}";
-                    log.add(mine, other, rids[i], type, value, cdp::identity::rule_name(ev.outcome), d);
+            std::vector<int64> new_ids;
+            for (int32_t c = 0; c < clusters; ++c)
+                if (!taken.count(final_id[c]) || taken[final_id[c]] != c) new_ids.push_back(final_id[c]);
+            // Existing ids that disappear -> alias to the cluster of their oldest record.
+            std::vector<int64> gone_old, gone_new;
+            {
+                std::unordered_map<int64, int64> first_home;
+                for (size_t i = 0; i < n; ++i)
+                    if (old_cid[i] != 0 && !taken.count(old_cid[i]))
+                        first_home.emplace(old_cid[i], final_id[cluster_of[i]]);
+                for (const auto& [o, nw] : first_home) {
+                    gone_old.push_back(o);
+                    gone_new.push_back(nw);
                 }
             }
-            if (log.size() >= 100000) log.flush(spi);
-        }
-        log.flush(spi);
 
-        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        char buf[64];
-        snprintf(buf, sizeof buf, "%.1f", ms);
-        std::string out = "{\"records\":" + std::to_string(n) + ",\"customers\":" + std::to_string(clusters) +
-                          ",\"merges\":" + std::to_string(merges) +
-                          ",\"refused_links\":" + std::to_string(refused) +
-                          ",\"records_changed\":" + std::to_string(upd_r.size()) + ",\"ms\":" + buf + "}";
-        return cdp::pg::jsonb_datum(out);
+            auto t_replayed = std::chrono::steady_clock::now();
+            // 5. write back
+            std::vector<int64> upd_r, upd_c;
+            std::vector<char> changed(n, 0);
+            for (size_t i = 0; i < n; ++i) {
+                int64 f = final_id[cluster_of[i]];
+                if (f != old_cid[i]) {
+                    upd_r.push_back(rids[i]);
+                    upd_c.push_back(f);
+                    changed[i] = 1;
+                }
+            }
+            if (!new_ids.empty())
+                spi.exec(
+                    "INSERT INTO cdp.customers (customer_id) SELECT unnest($1::int8[]) ON CONFLICT DO "
+                    "NOTHING",
+                    {{INT8ARRAYOID, cdp::pg::int64_array_datum(new_ids)}});
+            if (!upd_r.empty())
+                spi.exec(
+                    "UPDATE cdp.records r SET customer_id = u.c FROM unnest($1::int8[], $2::int8[]) AS u(r, "
+                    "c) "
+                    "WHERE r.record_id = u.r",
+                    {{INT8ARRAYOID, cdp::pg::int64_array_datum(upd_r)},
+                     {INT8ARRAYOID, cdp::pg::int64_array_datum(upd_c)}});
+            if (!gone_old.empty()) {
+                std::vector<cdp::pg::SpiArg> args{{INT8ARRAYOID, cdp::pg::int64_array_datum(gone_old)},
+                                                  {INT8ARRAYOID, cdp::pg::int64_array_datum(gone_new)}};
+                spi.exec(
+                    "UPDATE cdp.customer_aliases a SET customer_id = m.n FROM unnest($1::int8[], $2::int8[]) "
+                    "AS "
+                    "m(o, n) "
+                    "WHERE a.customer_id = m.o",
+                    args);
+                spi.exec(
+                    "INSERT INTO cdp.customer_aliases (old_id, customer_id) SELECT o, n FROM "
+                    "unnest($1::int8[], "
+                    "$2::int8[]) "
+                    "AS m(o, n) ON CONFLICT (old_id) DO UPDATE SET customer_id = excluded.customer_id, at = "
+                    "now()",
+                    args);
+                spi.exec("DELETE FROM cdp.customers WHERE customer_id = ANY($1)", {args[0]});
+            }
+            // An id that lives on must not also be an alias.
+            spi.exec(
+                "DELETE FROM cdp.customer_aliases a WHERE EXISTS (SELECT 1 FROM cdp.customers c WHERE "
+                "c.customer_id = a.old_id)",
+                {});
+            // merge_log: events of records whose customer changed.
+            ident::LogRows log;
+            for (size_t i = 0; i < n; ++i) {
+                if (!changed[i]) continue;
+                uint32_t from = i == 0 ? 0 : event_end[i - 1];
+                for (uint32_t k = from; k < event_end[i]; ++k) {
+                    const LinkEvent& ev = events[k];
+                    int t = g.values.type_of(ev.value);
+                    std::string type = g.rules.type(t).name;
+                    const std::string& value = g.values.value_of(ev.value);
+                    int64 mine = final_id[cluster_of[i]];
+                    if (ev.outcome == Outcome::kMerged) {
+                        log.add(mine, 0, rids[i], type, value, "exact", std::nullopt);
+                    } else {
+                        int64 other = 0;
+                        if (ev.other >= 0) {
+                            int32_t r = e.find(ev.other);
+                            other = root_cluster[r] >= 0 ? final_id[root_cluster[r]] : 0;
+                        }
+                        std::string d = "{\"batch\":true,\"reason\":" +
+                                        cdp::identity::json_quote(cdp::identity::rule_name(ev.outcome) + 8);
+                        if (ev.limited_type >= 0)
+                            d += ",\"type\":" + cdp::identity::json_quote(g.rules.type(ev.limited_type).name);
+                        if (ev.limit > 0)
+                            d += ",\"would_be\":" + std::to_string(ev.would_be) +
+                                 ",\"limit\":" + std::to_string(ev.limit);
+                        d += "}";
+                        log.add(mine, other, rids[i], type, value, cdp::identity::rule_name(ev.outcome), d);
+                    }
+                }
+                if (log.size() >= 100000) log.flush(spi);
+            }
+            log.flush(spi);
+
+            auto t_end = std::chrono::steady_clock::now();
+            auto msf = [](auto a, auto b) {
+                char buf[32];
+                snprintf(buf, sizeof buf, "%.1f", std::chrono::duration<double, std::milli>(b - a).count());
+                return std::string(buf);
+            };
+            std::string out =
+                "{\"records\":" + std::to_string(n) + ",\"customers\":" + std::to_string(clusters) +
+                ",\"merges\":" + std::to_string(merges) + ",\"refused_links\":" + std::to_string(refused) +
+                ",\"records_changed\":" + std::to_string(upd_r.size()) + ",\"ms\":" + msf(t0, t_end) +
+                ",\"load_ms\":" + msf(t0, t_loaded) + ",\"replay_ms\":" + msf(t_loaded, t_replayed) +
+                ",\"write_ms\":" + msf(t_replayed, t_end) + "}";
+            return out;
+        }();
+        return cdp::pg::jsonb_datum(result);
     });
 }
 }

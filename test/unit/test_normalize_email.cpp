@@ -158,3 +158,18 @@ TEST(NormalizeEmail, Idempotent) {
         EXPECT_EQ(email(*once), once) << s;
     }
 }
+
+TEST(NormalizeEmail, DefaultIgnorablesAndIdeographicDots) {
+    EXPECT_EQ(norm("jo\u200Bhn@exam\u00ADple.com"), "john@example.com");  // zero-width space, soft hyphen
+    EXPECT_EQ(norm("a@example\u3002com"), "a@example.com");               // ideographic full stop
+    EXPECT_EQ(norm("a@example\uFF0Ecom"), "a@example.com");               // fullwidth full stop
+}
+
+TEST(NormalizeEmail, NonAsciiDomainLabelsMustBeValid) {
+    EXPECT_EQ(norm("a@مثال.إختبار"),
+              "a@xn--mgbh0fb.xn--kgbechtv");       // IANA's Arabic test domain
+    EXPECT_EQ(norm("a@١٢.com"), "<null>");         // a label of Arabic digits only: CheckBidi
+    EXPECT_EQ(norm("a@a١.com"), "<null>");         // Latin + Arabic digit: CheckBidi
+    EXPECT_EQ(norm("a@‍.com"), "<null>");        // ZWJ outside its context: CheckJoiners
+    EXPECT_EQ(norm("a@😀.com"), "a@xn--e28h.com");  // UTS #46 (unlike IDNA2008) allows emoji
+}

@@ -77,10 +77,16 @@ fi
 cdp_cluster_start "$CLUSTER" "$PORT" || setup_fail cluster
 
 # pg_regress-style output: "test name ... ok" / "... FAILED".
-count_regress() { # layer logfile
-  local layer=$1 log=$2
+# A runner that stops early (e.g. an expected file is missing: pg_regress
+# aborts after "diff command failed") exits non-zero with no FAILED line; it
+# counts as one failure instead of passing silently.
+count_regress() { # layer logfile [runner exit status]
+  local layer=$1 log=$2 rc=${3:-0}
   local p; p=$(grep -cE '\.\.\. ok' "$log")
   mapfile -t fails < <(grep -E '\.\.\. FAILED|\.\.\. failed' "$log" | sed -E 's/^ *(test )?([^ ]+).*/\2/')
+  if [ "$rc" -ne 0 ] && [ ${#fails[@]} -eq 0 ]; then
+    fails=("runner_exit_$rc"); grep -E 'diff command failed|No such file|FATAL|ERROR' "$log" | head -5 >&2
+  fi
   count "$layer" "$p" "${#fails[@]}" "${fails[@]}"
   if [ ${#fails[@]} -gt 0 ]; then
     find "$WORK/$layer" -name regression.diffs -exec head -80 {} \; >&2
@@ -93,7 +99,7 @@ if want regress && ls "$ROOT"/sql/*.sql 2>/dev/null | grep -qv 'cdp--'; then
   make -C "$ROOT" -s PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= TAP_TESTS= \
        EXTRA_REGRESS_OPTS="--outputdir=$WORK/regress --port=$PGPORT --host=$PGHOST --user=$PGUSER" \
        >"$WORK/regress.log" 2>&1
-  count_regress regress "$WORK/regress.log"
+  count_regress regress "$WORK/regress.log" $?
 fi
 
 # ---- isolation ----------------------------------------------------------------
@@ -103,7 +109,7 @@ if want isolation && ls "$ROOT"/test/isolation/specs/*.spec >/dev/null 2>&1; the
   (cd "$ROOT" && "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress" \
       --inputdir=test/isolation --outputdir="$WORK/isolation" --load-extension=cdp \
       --port="$PGPORT" --host="$PGHOST" --user="$PGUSER" $specs) >"$WORK/isolation.log" 2>&1
-  count_regress isolation "$WORK/isolation.log"
+  count_regress isolation "$WORK/isolation.log" $?
 fi
 
 # ---- TAP ------------------------------------------------------------------------

@@ -40,6 +40,8 @@ SELECT cdp.ingest($${"batch": [
   {"type": "track", "messageId": "d-1", "userId": "u1", "event": "Viewed"},
   {"type": "identify", "messageId": "b-1", "userId": "u1", "traits": {"plan": "CHANGED", "email": "other@example.com"}}
 ]}$$, 'beh') AS dup_within_and_across;
+-- (u1 and its identifiers are known: this one is not pre-checked; the INSERT's
+-- ON CONFLICT finds it.)
 SELECT cdp.ingest('{"type": "track", "messageId": "d-1", "userId": "u1", "event": "Viewed"}', 'beh') AS dup_resent;
 SELECT count(*) AS d1_events FROM cdp.events WHERE message_id = 'd-1';
 SELECT traits->>'plan' AS plan_unchanged,

@@ -251,8 +251,6 @@ Datum ingest(FunctionCallInfo fcinfo) {
     cdp::interrupt::Ticker ticker(256);
     std::unordered_set<std::string> seen;
     seen.reserve(msgs.size() * 2);
-    std::vector<std::optional<std::string>> ids;
-    ids.reserve(msgs.size());
     for (auto& m : msgs) {
         ticker.tick();
         if (m.elem.type != jbvBinary || !JsonContainerIsObject(m.elem.val.binary.data)) {
@@ -333,7 +331,6 @@ Datum ingest(FunctionCallInfo fcinfo) {
                 m.properties = empty_object;
                 break;
         }
-        ids.emplace_back(m.mapped.message_id);
     }
 
     long accepted = 0, duplicates = 0;
@@ -361,11 +358,44 @@ Datum ingest(FunctionCallInfo fcinfo) {
                  {JSONBARRAYOID, cdp::pg::array_datum(JSONBOID, body)}});
         }
 
+        // ---- what the database holds for the batch's records (one query) -------
+        cdp::pg::RecordBatch records(spi, source);
+        {
+            std::unordered_set<std::string> distinct;
+            std::vector<std::string> keys;
+            for (const auto& m : msgs)
+                if (m.state == Msg::kAccepted && distinct.insert(m.mapped.record_key).second)
+                    keys.push_back(m.mapped.record_key);
+            records.prefetch(keys);
+        }
+
         // ---- one duplicate check per batch (message_id index) -----------------
-        if (!ids.empty()) {
+        // Only for messages that would change the identity graph (new record or
+        // identifier, identify traits, alias): a duplicate must change nothing.
+        // The others change nothing anyway; their duplicates are caught by the
+        // INSERT's ON CONFLICT, which saves the index probes in the common case
+        // (returning users).
+        std::vector<std::optional<std::string>> check_ids;
+        {
+            std::unordered_map<std::string, std::pair<const std::vector<ing::Identifier>*, bool>> last;
+            for (auto& m : msgs) {
+                if (m.state != Msg::kAccepted) continue;
+                bool quiet = m.mapped.type != ing::MsgType::kAlias && m.traits == 0;
+                if (quiet) {
+                    auto& [ids_seen, result] = last[m.mapped.record_key];
+                    if (ids_seen == nullptr || !(*ids_seen == m.mapped.identifiers)) {
+                        ids_seen = &m.mapped.identifiers;
+                        result = records.changes_nothing(m.mapped.record_key, m.mapped.identifiers);
+                    }
+                    quiet = result;
+                }
+                if (!quiet) check_ids.emplace_back(m.mapped.message_id);
+            }
+        }
+        if (!check_ids.empty()) {
             spi.exec_prepared(
                 "SELECT e.message_id FROM cdp.events e WHERE e.message_id OPERATOR(pg_catalog.=) ANY ($1)",
-                {{TEXTARRAYOID, cdp::pg::text_array_datum(ids)}});
+                {{TEXTARRAYOID, cdp::pg::text_array_datum(check_ids)}});
             const uint64 n = spi.rows();
             if (n > 0) {
                 std::unordered_set<std::string> known;
@@ -380,7 +410,6 @@ Datum ingest(FunctionCallInfo fcinfo) {
         // Runs of non-alias messages are grouped by record key (first
         // appearance order, identifiers and identify traits in message order);
         // an alias is applied alone, after everything before it.
-        cdp::pg::RecordBatch records(spi, source);
         std::unordered_map<std::string, size_t> run;  // record key -> index in records, current run
         for (auto& m : msgs) {
             ticker.tick();
@@ -420,8 +449,9 @@ Datum ingest(FunctionCallInfo fcinfo) {
             mid.push_back(cdp::pg::text_datum(m.mapped.message_id));
         }
         if (!rid.empty()) {
-            // ON CONFLICT: a concurrent session ingested the same messageId
-            // between our check and this insert; it counts as a duplicate.
+            // ON CONFLICT: a message that was not pre-checked (it changes
+            // nothing) or that a concurrent session ingested between our check
+            // and this insert: a duplicate.
             const uint64 inserted = spi.exec_prepared(
                 "INSERT INTO cdp.events (record_id, type, event, properties, context, occurred_at, "
                 "received_at, "

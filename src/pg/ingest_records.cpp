@@ -54,28 +54,35 @@ std::string RecordBatch::alias_type(const std::string& previous_id) {
     return spi_.rows() > 0 ? "user_id" : "anonymous_id";
 }
 
-void RecordBatch::flush() {
-    if (flushed_ == recs_.size()) return;
-    // What the database knows of these records already: one query.
-    std::vector<std::optional<std::string>> keys;
-    for (size_t i = flushed_; i < recs_.size(); ++i) keys.emplace_back(recs_[i].key);
+void RecordBatch::prefetch(const std::vector<std::string>& keys) {
+    if (keys.empty()) return;
+    std::vector<std::optional<std::string>> arg(keys.begin(), keys.end());
     spi_.exec_prepared(
         "SELECT r.source_key, r.record_id, i.id_type, i.id_value FROM cdp.records r "
         "LEFT JOIN cdp.identifiers i ON i.record_id OPERATOR(pg_catalog.=) r.record_id "
         "WHERE r.source OPERATOR(pg_catalog.=) $1 AND r.source_key OPERATOR(pg_catalog.=) ANY ($2::text[])",
-        {{TEXTOID, text_datum(source_)}, {TEXTARRAYOID, text_array_datum(keys)}});
-    struct Known {
-        int64 record_id = 0;
-        std::set<std::pair<std::string, std::string>> ids;
-    };
-    std::unordered_map<std::string, Known> known;
+        {{TEXTOID, text_datum(source_)}, {TEXTARRAYOID, text_array_datum(arg)}});
     for (uint64 r = 0; r < spi_.rows(); ++r) {
-        Known& k = known[spi_.get_text(r, 0).value_or("")];
+        Known& k = known_[spi_.get_text(r, 0).value_or("")];
         k.record_id = spi_.get_int64(r, 1).value_or(0);
         if (!spi_.is_null(r, 2))
             k.ids.emplace(spi_.get_text(r, 2).value_or(""), spi_.get_text(r, 3).value_or(""));
     }
+}
 
+bool RecordBatch::changes_nothing(const std::string& key, const std::vector<cdp::ingest::Identifier>& ids) {
+    auto it = known_.find(key);
+    if (it == known_.end()) return false;
+    for (const auto& id : ids) {
+        // A value that normalises to nothing goes through the upsert, which logs it.
+        const auto value = identity::normalise(id.type, id.value);
+        if (!value || it->second.ids.count({id.type, *value}) == 0) return false;
+    }
+    return true;
+}
+
+void RecordBatch::flush() {
+    if (flushed_ == recs_.size()) return;
     identity::UpsertOptions add_only;
     add_only.replace_identifiers = false;
     cdp::interrupt::Ticker ticker(64);
@@ -83,22 +90,10 @@ void RecordBatch::flush() {
         ticker.tick();
         Rec& rec = recs_[i];
         // Nothing new (record exists, every identifier known, no traits): no
-        // upsert, no locks.  A value that normalises to nothing goes through
-        // the upsert, which logs it.
-        auto it = known.find(rec.key);
-        if (it != known.end() && rec.traits == 0) {
-            bool all_known = true;
-            for (const auto& id : rec.ids) {
-                const auto value = identity::normalise(id.type, id.value);
-                if (!value || it->second.ids.count({id.type, *value}) == 0) {
-                    all_known = false;
-                    break;
-                }
-            }
-            if (all_known) {
-                rec.record_id = it->second.record_id;
-                continue;
-            }
+        // upsert, no locks.
+        if (rec.traits == 0 && changes_nothing(rec.key, rec.ids)) {
+            rec.record_id = known_[rec.key].record_id;
+            continue;
         }
         std::vector<std::pair<std::string, std::string>> raw;
         raw.reserve(rec.ids.size());

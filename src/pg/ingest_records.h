@@ -5,8 +5,10 @@
 
 #include "pg/pg.h"
 
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/ingest/message.h"
@@ -17,6 +19,15 @@ namespace cdp::pg {
 class RecordBatch {
  public:
     RecordBatch(Spi& spi, std::string source) : spi_(spi), source_(std::move(source)) {}
+
+    // Reads what the database holds for these record keys (one query):
+    // record ids and normalised identifiers.  Call once, before add().
+    void prefetch(const std::vector<std::string>& keys);
+
+    // True when the record (source, key) exists and already holds every
+    // identifier of `ids` (normalised): a message that carries only these and
+    // no traits changes nothing in the identity graph.
+    bool changes_nothing(const std::string& key, const std::vector<cdp::ingest::Identifier>& ids);
 
     // A new pending record keyed (source, key); returns its handle.
     size_t add(const std::string& key);
@@ -41,8 +52,13 @@ class RecordBatch {
         Datum traits = 0;
         int64 record_id = 0;
     };
+    struct Known {
+        int64 record_id = 0;
+        std::set<std::pair<std::string, std::string>> ids;
+    };
     Spi& spi_;
     std::string source_;
+    std::unordered_map<std::string, Known> known_;
     std::vector<Rec> recs_;
     size_t flushed_ = 0;  // recs_[0, flushed_) are upserted
 };

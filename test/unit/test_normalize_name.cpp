@@ -1,10 +1,12 @@
 // cdp::normalize::name (DESIGN.md section 1).
 #include <gtest/gtest.h>
+#include <unicode/uscript.h>
 
 #include <string>
 
 #include "core/common/error.h"
 #include "core/common/interrupt.h"
+#include "core/common/utf8.h"
 #include "core/normalize/fold.h"
 #include "core/normalize/normalize.h"
 
@@ -118,4 +120,27 @@ TEST(NormalizeName, LongInputHonoursCancellation) {
     cdp::interrupt::set_probe(nullptr);
     EXPECT_NO_THROW(name(big));
     EXPECT_EQ(name("Игорь"), "igor");  // short input never polls
+}
+
+TEST(NormalizeName, LatinFastPathEveryCodePoint) {
+    // Every assigned Latin, Common and Inherited code point, alone, inside a
+    // Latin word and after a space: the memoised per-code-point Latin-ASCII
+    // equals the whole-string "Any-Latin; Latin-ASCII".
+    int checked = 0;
+    for (UChar32 c = 0x80; c < 0x30000; ++c) {
+        if (c >= 0xD800 && c <= 0xDFFF) continue;
+        UErrorCode status = U_ZERO_ERROR;
+        const UScriptCode sc = uscript_getScript(c, &status);
+        if (U_FAILURE(status) || (sc != USCRIPT_LATIN && sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED))
+            continue;
+        for (const char* ctx : {"", "Ab", "x "}) {
+            std::string s = ctx;
+            cdp::utf8::append(s, static_cast<char32_t>(c));
+            if (ctx[0] == 'A') s += "cD";
+            ASSERT_EQ(cdp::normalize::detail::fold_ascii(s), cdp::normalize::detail::fold_ascii_reference(s))
+                << "U+" << std::hex << c;
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 20000);
 }

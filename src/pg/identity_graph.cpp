@@ -86,7 +86,7 @@ void LogRows::add_events(const Graph& g, const std::vector<LinkEvent>& events, i
     for (const LinkEvent& ev : events) {
         int t = g.values.type_of(ev.value);
         std::string type = g.rules.type(t).name;
-        const std::string& value = g.values.value_of(ev.value);
+        std::string value(g.values.value_of(ev.value));
         int64 a = ev.cluster_ext, b = ev.other_ext;
         if (ev.outcome == Outcome::kMerged) {
             if (a == 0 || b == 0) {

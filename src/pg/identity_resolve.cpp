@@ -104,6 +104,8 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
             RecordIndex index;
             index.build(rids);
             std::vector<std::pair<int32_t, uint32_t>> pairs;  // (record index, value id)
+            pairs.reserve(n * 3);
+            g.values.reserve(n * 2, n * 2 * 16);
             std::string last_type;
             int last_code = -1;
             spi.stream(
@@ -143,8 +145,8 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
             int64 merges = 0, refused = 0;
             for (size_t i = 0; i < n; ++i) {
                 ticker.tick();
-                std::vector<uint32_t> rv(vals.begin() + start[i], vals.begin() + start[i + 1]);
-                node[i] = e.process_record(rids[i], std::move(rv), -1, &events);
+                node[i] = e.process_record(rids[i], vals.data() + start[i], vals.data() + start[i + 1], -1,
+                                           &events);
                 event_end[i] = static_cast<uint32_t>(events.size());
             }
             for (const auto& ev : events) (ev.outcome == Outcome::kMerged ? merges : refused)++;
@@ -256,7 +258,7 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                     const LinkEvent& ev = events[k];
                     int t = g.values.type_of(ev.value);
                     std::string type = g.rules.type(t).name;
-                    const std::string& value = g.values.value_of(ev.value);
+                    std::string value(g.values.value_of(ev.value));
                     int64 mine = final_id[cluster_of[i]];
                     if (ev.outcome == Outcome::kMerged) {
                         log.add(mine, 0, rids[i], type, value, "exact", std::nullopt);

@@ -60,7 +60,10 @@ uint64 Spi::exec_prepared(const char* sql, const std::vector<SpiArg>& args, bool
     } else {
         Oid* tp = types.data();
         pg_call([&] {
-            plan = SPI_prepare(sql, n, tp);
+            // Generic plan: the statements that use it are small lookups whose
+            // best plan does not depend on the values; custom plans would be
+            // re-planned on every call.
+            plan = SPI_prepare_cursor(sql, n, tp, CURSOR_OPT_GENERIC_PLAN);
             if (plan != nullptr) SPI_keepplan(plan);
         });
         if (plan == nullptr)

@@ -39,8 +39,8 @@ class Spi {
     // Run a statement with $1..$n parameters.  Returns SPI_processed.
     uint64 exec(const char* sql, const std::vector<SpiArg>& args, bool read_only = false, long limit = 0);
 
-    // Same, through a plan prepared once per backend and kept (SPI_keepplan),
-    // keyed by the statement text and argument types.  For statements run
+    // Same, through a generic plan prepared once per backend and kept
+    // (SPI_keepplan), keyed by the statement text and argument types.  For statements run
     // on every call of a hot function; the plan cache revalidates it after
     // DDL.
     uint64 exec_prepared(const char* sql, const std::vector<SpiArg>& args, bool read_only = false);

@@ -21,20 +21,78 @@ int Rules::find(std::string_view name) const {
     return -1;
 }
 
+uint64_t ValueTable::hash(int type, std::string_view value) {
+    uint64_t h = 1469598103934665603ULL ^ static_cast<uint64_t>(type + 1);
+    for (char c : value) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return h;
+}
+
+size_t ValueTable::probe(uint64_t h, int type, std::string_view value) const {
+    const size_t mask = slots_.size() - 1;
+    const uint64_t tag = h & 0xffffffff00000000ULL;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        uint64_t s = slots_[i];
+        if (s == 0) return i;
+        if ((s & 0xffffffff00000000ULL) != tag) continue;
+        uint32_t id = static_cast<uint32_t>(s & 0xffffffffULL) - 1;
+        if (types_[id] == type && value_of(id) == value) return i;
+    }
+}
+
+void ValueTable::grow() {
+    std::vector<uint64_t> next(slots_.size() * 2, 0);
+    const size_t mask = next.size() - 1;
+    for (uint32_t id = 0; id < types_.size(); ++id) {
+        size_t i = hashes_[id] & mask;
+        while (next[i] != 0) i = (i + 1) & mask;
+        next[i] = (hashes_[id] & 0xffffffff00000000ULL) | (id + 1);
+    }
+    slots_.swap(next);
+}
+
+void ValueTable::reserve(size_t n, size_t bytes) {
+    types_.reserve(n);
+    hashes_.reserve(n);
+    blocked_.reserve(n);
+    start_.reserve(n + 1);
+    if (bytes) arena_.reserve(bytes);
+    size_t want = 1024;
+    while (want < n * 2) want *= 2;
+    if (want > slots_.size()) {
+        slots_.assign(want, 0);
+        const size_t mask = slots_.size() - 1;
+        for (uint32_t id = 0; id < types_.size(); ++id) {
+            size_t i = hashes_[id] & mask;
+            while (slots_[i] != 0) i = (i + 1) & mask;
+            slots_[i] = (hashes_[id] & 0xffffffff00000000ULL) | (id + 1);
+        }
+    }
+}
+
 uint32_t ValueTable::intern(int type, std::string_view value) {
-    auto it = index_.find(Key{type, value});
-    if (it != index_.end()) return it->second;
-    uint32_t id = static_cast<uint32_t>(values_.size());
-    values_.emplace_back(value);
+    const uint64_t h = hash(type, value);
+    size_t i = probe(h, type, value);
+    if (slots_[i] != 0) return static_cast<uint32_t>(slots_[i] & 0xffffffffULL) - 1;
+    const uint32_t id = static_cast<uint32_t>(types_.size());
+    arena_.append(value.data(), value.size());
+    start_.push_back(arena_.size());
     types_.push_back(type);
+    hashes_.push_back(h);
     blocked_.push_back(0);
-    index_.emplace(Key{type, values_.back()}, id);
+    slots_[i] = (h & 0xffffffff00000000ULL) | (id + 1);
+    if (types_.size() * 2 > slots_.size()) grow();
     return id;
 }
 
 int64_t ValueTable::lookup(int type, std::string_view value) const {
-    auto it = index_.find(Key{type, value});
-    return it == index_.end() ? -1 : static_cast<int64_t>(it->second);
+    size_t i = probe(hash(type, value), type, value);
+    return slots_[i] == 0 ? -1 : static_cast<int64_t>(slots_[i] & 0xffffffffULL) - 1;
 }
 
 void ValueTable::block(uint32_t id) { blocked_[id] = 1; }
@@ -179,6 +237,13 @@ int32_t Engine::unite(int32_t a, int32_t c) {
 
 int32_t Engine::process_record(int64_t record_id, std::vector<uint32_t> vals, int32_t node,
                                std::vector<LinkEvent>* events) {
+    return process_record(record_id, vals.data(), vals.data() + vals.size(), node, events);
+}
+
+int32_t Engine::process_record(int64_t record_id, const uint32_t* begin, const uint32_t* end, int32_t node,
+                               std::vector<LinkEvent>* events) {
+    std::vector<uint32_t>& vals = vals_;
+    vals.assign(begin, end);
     if (node < 0) node = add_cluster(0, record_id, 1);
     std::sort(vals.begin(), vals.end());
     vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
@@ -208,7 +273,8 @@ int32_t Engine::process_record(int64_t record_id, std::vector<uint32_t> vals, in
             for (int32_t x : more_[s.more]) scratch_.push_back(find(x));
         std::sort(scratch_.begin(), scratch_.end());
         scratch_.erase(std::unique(scratch_.begin(), scratch_.end()), scratch_.end());
-        std::vector<int32_t> cands;
+        std::vector<int32_t>& cands = cands_;
+        cands.clear();
         for (int32_t x : scratch_)
             if (x != r) cands.push_back(x);
         const int maxrpv = rules_.type(values_.type_of(v)).max_records_per_value;

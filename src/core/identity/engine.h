@@ -69,33 +69,34 @@ class Rules {
 };
 
 // Interns (type, value) strings to dense ids; remembers blocked values.
+// Open addressing over one string arena: millions of values without a node
+// allocation per value (the batch replay interns every identifier).
 class ValueTable {
  public:
     uint32_t intern(int type, std::string_view value);
     // -1 when absent
     int64_t lookup(int type, std::string_view value) const;
     int type_of(uint32_t id) const { return types_[id]; }
-    const std::string& value_of(uint32_t id) const { return values_[id]; }
+    std::string_view value_of(uint32_t id) const {
+        return std::string_view(arena_.data() + start_[id], start_[id + 1] - start_[id]);
+    }
     void block(uint32_t id);
     bool blocked(uint32_t id) const { return blocked_[id] != 0; }
-    uint32_t size() const { return static_cast<uint32_t>(values_.size()); }
-    void reserve(size_t n) { index_.reserve(n); }
+    uint32_t size() const { return static_cast<uint32_t>(types_.size()); }
+    void reserve(size_t n, size_t bytes = 0);
 
  private:
-    struct Key {
-        int type;
-        std::string_view value;  // points into values_ (a deque: stable)
-        bool operator==(const Key& o) const { return type == o.type && value == o.value; }
-    };
-    struct KeyHash {
-        size_t operator()(const Key& k) const {
-            return std::hash<std::string_view>()(k.value) * 31u + static_cast<size_t>(k.type);
-        }
-    };
-    std::unordered_map<Key, uint32_t, KeyHash> index_;
+    static uint64_t hash(int type, std::string_view value);
+    size_t probe(uint64_t h, int type, std::string_view value) const;  // slot index
+    void grow();
+
+    std::string arena_;
+    std::vector<uint64_t> start_{0};  // value i is arena_[start_[i], start_[i+1])
     std::vector<int> types_;
-    std::deque<std::string> values_;
+    std::vector<uint64_t> hashes_;
     std::vector<char> blocked_;
+    // (high 32 bits of the hash) << 32 | (id + 1); 0 = empty
+    std::vector<uint64_t> slots_ = std::vector<uint64_t>(1024, 0);
 };
 
 enum class Outcome {
@@ -141,6 +142,9 @@ class Engine {
     // interned; duplicates are ignored.  Returns the record's final node.
     int32_t process_record(int64_t record_id, std::vector<uint32_t> values, int32_t node = -1,
                            std::vector<LinkEvent>* events = nullptr);
+    // Same, values given as a range (no allocation per record).
+    int32_t process_record(int64_t record_id, const uint32_t* begin, const uint32_t* end, int32_t node = -1,
+                           std::vector<LinkEvent>* events = nullptr);
 
     int32_t find(int32_t node);
     int64_t ext(int32_t node) { return nodes_[find(node)].ext; }
@@ -174,6 +178,8 @@ class Engine {
     std::vector<ValueState> vstate_;
     std::vector<std::vector<int32_t>> more_;
     std::vector<int32_t> scratch_;
+    std::vector<int32_t> cands_;
+    std::vector<uint32_t> vals_;
 };
 
 // Breadth-first search for the shortest chain of shared identifier values

@@ -59,6 +59,13 @@ COPY nm_wic FROM :'f' WITH (FORMAT csv, HEADER);
 INSERT INTO nm_corpus SELECT 'wic', 'name', v FROM nm_wic, LATERAL (VALUES (first_name), (last_name)) AS x(v);
 INSERT INTO nm_corpus SELECT 'wic', 'address', street_number || ' ' || street_name FROM nm_wic;
 
+CREATE TEMP TABLE nm_nick (name text, n1 text, n2 text, n3 text, n4 text, n5 text, n6 text, n7 text, n8 text,
+    n9 text, n10 text, n11 text, n12 text, n13 text, n14 text, n15 text);
+\set f :cdp_data '/pseudopeople/nicknames.csv'
+COPY nm_nick FROM :'f' WITH (FORMAT csv, HEADER);
+INSERT INTO nm_corpus SELECT 'nicknames', 'name', v FROM nm_nick, LATERAL (VALUES (name), (n1), (n2), (n3), (n4),
+    (n5), (n6), (n7), (n8), (n9), (n10), (n11), (n12), (n13), (n14), (n15)) AS x(v);
+
 CREATE TEMP TABLE nm_febrl (rec_id text, given_name text, surname text, street_number text, address_1 text,
     address_2 text, suburb text, postcode text, state text, date_of_birth text, soc_sec_id text);
 \set f :cdp_data '/febrl1/dataset1.csv'
@@ -121,4 +128,4 @@ SELECT source, value, norm
                  WHERE kind = 'address' AND value ~ '(^| )(st|rd|ave|dr|n|nº|ln|ct|pl)( |,|$)') a) s
  WHERE k <= 3 ORDER BY source, value;
 
-DROP TABLE nm_corpus, nm_acs, nm_cps, nm_census, nm_ssa, nm_wic, nm_febrl, nm_hist, nm_distinct, nm_ref;
+DROP TABLE nm_corpus, nm_acs, nm_cps, nm_census, nm_ssa, nm_wic, nm_nick, nm_febrl, nm_hist, nm_distinct, nm_ref;

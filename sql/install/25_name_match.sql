@@ -71,3 +71,61 @@ CREATE OPERATOR CLASS cdp.gin_name_ops FOR TYPE text USING gin AS
     STORAGE int4;
 COMMENT ON OPERATOR CLASS cdp.gin_name_ops USING gin IS
     'GIN index on person names for %~ (keys: token deletion variants, nickname rows, phonetic codes, initials).';
+
+-- GiST ------------------------------------------------------------------------
+CREATE FUNCTION cdp.gist_name_compress(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_compress'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_compress(internal) IS 'GiST support (cdp.gist_name_ops): a name becomes its sorted key hashes.';
+
+CREATE FUNCTION cdp.gist_name_decompress(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_decompress'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_decompress(internal) IS 'GiST support (cdp.gist_name_ops): detoast a key.';
+
+CREATE FUNCTION cdp.gist_name_union(internal, internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_union'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_union(internal, internal) IS 'GiST support (cdp.gist_name_ops): signature of a set of keys.';
+
+CREATE FUNCTION cdp.gist_name_penalty(internal, internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_penalty'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_penalty(internal, internal, internal) IS 'GiST support (cdp.gist_name_ops): signature bits a new entry adds.';
+
+CREATE FUNCTION cdp.gist_name_picksplit(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_picksplit'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_picksplit(internal, internal) IS 'GiST support (cdp.gist_name_ops): quadratic split on signatures.';
+
+CREATE FUNCTION cdp.gist_name_same(bytea, bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_same'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_same(bytea, bytea, internal) IS 'GiST support (cdp.gist_name_ops): key equality.';
+
+CREATE FUNCTION cdp.gist_name_consistent(internal, text, int2, oid, internal) RETURNS bool
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_consistent'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_consistent(internal, text, int2, oid, internal) IS
+    'GiST support (cdp.gist_name_ops): score upper bound of the names below reaches the threshold.';
+
+CREATE FUNCTION cdp.gist_name_distance(internal, text, int2, oid, internal) RETURNS float8
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_distance'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_distance(internal, text, int2, oid, internal) IS
+    'GiST support (cdp.gist_name_ops): lower bound of <~> for the names below (rechecked).';
+
+CREATE OPERATOR CLASS cdp.gist_name_ops FOR TYPE text USING gist AS
+    OPERATOR 1 cdp.%~ (text, text),
+    OPERATOR 2 cdp.<~> (text, text) FOR ORDER BY pg_catalog.float_ops,
+    FUNCTION 1 cdp.gist_name_consistent(internal, text, int2, oid, internal),
+    FUNCTION 2 cdp.gist_name_union(internal, internal),
+    FUNCTION 3 cdp.gist_name_compress(internal),
+    FUNCTION 4 cdp.gist_name_decompress(internal),
+    FUNCTION 5 cdp.gist_name_penalty(internal, internal, internal),
+    FUNCTION 6 cdp.gist_name_picksplit(internal, internal),
+    FUNCTION 7 cdp.gist_name_same(bytea, bytea, internal),
+    FUNCTION 8 cdp.gist_name_distance(internal, text, int2, oid, internal),
+    STORAGE bytea;
+COMMENT ON OPERATOR CLASS cdp.gist_name_ops USING gist IS
+    'GiST index on person names for %~ and KNN ORDER BY name <~> query (signatures of the gin_name_ops keys).';

@@ -26,11 +26,12 @@
 namespace cdp::namematch {
 
 // ---- score levels (README "Name matching") --------------------------------
-inline constexpr double kNickRoot = 0.90;  // name <-> one of its nicknames (william ~ bill)
-inline constexpr double kNickPair = 0.80;  // two nicknames of one name (bill ~ will)
-inline constexpr double kPhonetic = 0.85;  // double metaphone codes agree
-inline constexpr double kInitial = 0.80;   // "m" ~ "mario"
-inline constexpr double kUnkeyed = 0.50;   // weight of Jaro-Winkler for unrelated tokens: 0.5 * jw <= 0.5
+inline constexpr double kNickRoot = 0.90;        // name <-> one of its nicknames (william ~ bill)
+inline constexpr double kNickPair = 0.80;        // two nicknames of one name (bill ~ will)
+inline constexpr double kPhonetic = 0.85;        // double metaphone codes agree
+inline constexpr double kInitial = 0.80;         // "m" ~ "mario"
+inline constexpr double kUnkeyed = 0.55;         // cap of the score of unrelated tokens (unkeyed_score)
+inline constexpr double kUnkeyedFloor = 0.5;     // Jaro-Winkler at or below this gives unrelated tokens 0
 inline constexpr double kUnmatchedWeight = 0.5;  // weight of a token left without a partner
 inline constexpr std::size_t kMaxTokens = 32;    // tokens beyond the 32nd are ignored
 inline constexpr std::size_t kMaxTypoLen = 64;   // longer tokens only match exactly / by nickname / phonetics
@@ -38,13 +39,22 @@ inline constexpr std::size_t kMaxTypoLen = 64;   // longer tokens only match exa
 // are made larger by this much, so rounding never drops a row.
 inline constexpr double kBoundSlack = 1e-9;
 
+// ---- nickname table (data/nicknames.csv, Apache-2.0, carltonnorthern/nicknames)
+struct NicknameInfo {
+    std::vector<int> groups;  // rows containing the token (sorted)
+    std::vector<int> roots;   // rows whose canonical name is the token (sorted)
+};
+// Rows of the table that contain the normalised token; nullptr when none.
+// The table lives for the whole process.
+const NicknameInfo* nickname_rows(std::string_view token);
+std::size_t nickname_row_count();
+
 // One normalised token with everything the score needs precomputed.
 struct Token {
-    std::u32string cps;       // code points
-    std::string text;         // UTF-8
-    std::vector<int> groups;  // nickname table rows containing the token (sorted)
-    std::vector<int> roots;   // rows whose canonical name is the token (sorted)
-    std::string dm_primary;   // double metaphone (empty: no code)
+    std::u32string cps;                  // code points
+    std::string text;                    // UTF-8
+    const NicknameInfo* nick = nullptr;  // nickname table rows (nullptr: none)
+    std::string dm_primary;              // double metaphone (empty: no code)
     std::string dm_alternate;
 };
 
@@ -62,18 +72,13 @@ double token_score(const Token& x, const Token& y);
 double score(const Name& a, const Name& b);
 double name_similarity(std::string_view a, std::string_view b);
 
+// Score of two tokens related by nothing but their letters:
+// kUnkeyed * clamp((jw - 0.5) / 0.45, 0, 1), never above kUnkeyed.
+double unkeyed_score(double jw);
+
 // True when a and b are at most one edit apart (insertion, deletion,
 // substitution or transposition of adjacent code points).
 bool within_one_edit(std::u32string_view a, std::u32string_view b);
-
-// ---- nickname table (data/nicknames.csv, Apache-2.0, carltonnorthern/nicknames)
-struct NicknameInfo {
-    std::vector<int> groups;
-    std::vector<int> roots;
-};
-// Rows of the table that contain the normalised token.
-NicknameInfo nickname_rows(std::string_view token);
-std::size_t nickname_row_count();
 
 // ---- index keys -------------------------------------------------------------
 // Keys are 32-bit hashes of (kind, string).  Equal keys hash equally, so a
@@ -135,6 +140,12 @@ double plan_upper_bound(const QueryPlan& plan, Present present, std::size_t m_mi
     return levels_upper_bound(plan.n_tokens, plan.keys.size(), plan.levels.data(), present, m_min, m_max);
 }
 
+// Same for a stored name whose keys are known exactly: `stored` holds its
+// sorted key hashes (n_stored of them, possibly unaligned); a merge of the
+// two sorted lists finds the present keys.
+double sorted_keys_upper_bound(const QueryPlan& plan, const void* stored, std::size_t n_stored,
+                               std::size_t m_min, std::size_t m_max);
+
 // Bound when no key at all is present: if it reaches the threshold, an index
 // cannot narrow the search and must visit every entry.
 double unkeyed_upper_bound(const QueryPlan& plan);
@@ -146,5 +157,7 @@ bool signature_has(const std::uint8_t* sig, std::size_t bytes, std::uint32_t key
 std::size_t signature_popcount(const std::uint8_t* sig, std::size_t bytes) noexcept;
 // Bits set in a or b but not both.
 std::size_t signature_hamming(const std::uint8_t* a, const std::uint8_t* b, std::size_t bytes) noexcept;
+// Bits set in `add` but not in `base` (what adding `add` would cost).
+std::size_t signature_added(const std::uint8_t* base, const std::uint8_t* add, std::size_t bytes) noexcept;
 
 }  // namespace cdp::namematch

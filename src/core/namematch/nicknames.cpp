@@ -5,7 +5,9 @@
 // that normalise to several words or to nothing are skipped.
 #include <algorithm>
 #include <string>
-#include <unordered_map>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include "core/namematch/namematch.h"
 #include "core/normalize/normalize.h"
@@ -15,12 +17,13 @@ namespace cdp::namematch {
 
 namespace {
 struct Table {
-    std::unordered_map<std::string, NicknameInfo> by_token;
+    std::vector<std::pair<std::string, NicknameInfo>> by_token;  // sorted by token
     std::size_t rows = 0;
 };
 
 Table build() {
     Table t;
+    std::map<std::string, NicknameInfo> rows;
     std::string_view csv(kNicknamesCsv);
     bool header = true;
     int row = 0;
@@ -43,7 +46,7 @@ Table build() {
                          std::all_of(raw.begin(), raw.end(), [](char c) { return c >= 'a' && c <= 'z'; });
             std::string field = plain ? std::string(raw) : normalize::name(raw);
             if (!field.empty() && field.find(' ') == std::string::npos) {
-                auto& info = t.by_token[field];
+                auto& info = rows[field];
                 if (info.groups.empty() || info.groups.back() != row) info.groups.push_back(row);
                 if (first) info.roots.push_back(row);
                 any = true;
@@ -55,6 +58,7 @@ Table build() {
         if (any) ++row;
     }
     t.rows = static_cast<std::size_t>(row);
+    t.by_token.assign(std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
     return t;
 }
 
@@ -64,11 +68,13 @@ const Table& table() {
 }
 }  // namespace
 
-NicknameInfo nickname_rows(std::string_view token) {
-    const auto& t = table();
-    auto it = t.by_token.find(std::string(token));
-    if (it == t.by_token.end()) return {};
-    return it->second;
+const NicknameInfo* nickname_rows(std::string_view token) {
+    const auto& v = table().by_token;
+    auto it = std::lower_bound(
+        v.begin(), v.end(), token,
+        [](const std::pair<std::string, NicknameInfo>& e, std::string_view k) { return e.first < k; });
+    if (it == v.end() || it->first != token) return nullptr;
+    return &it->second;
 }
 
 std::size_t nickname_row_count() { return table().rows; }

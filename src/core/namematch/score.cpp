@@ -15,7 +15,8 @@
 //       jw(x, y)                 x and y are one edit apart (insert, delete,
 //                                substitute, transpose adjacent), both at most
 //                                kMaxTypoLen code points
-//       kUnkeyed * jw(x, y)      otherwise (both at most kMaxTypoLen)
+//       unkeyed_score(jw(x, y))  otherwise (both at most kMaxTypoLen):
+//                                0.55 * clamp((jw - 0.5) / 0.45, 0, 1)
 //
 //   score(A, B) for token lists A (n tokens) and B (m tokens), n <= m:
 //     1 if both empty, 0 if one is empty, otherwise
@@ -47,7 +48,7 @@ bool intersects(const std::vector<int>& a, const std::vector<int>& b) {
 
 // Rows shared by x and y where one of them is the canonical name.
 bool root_relation(const Token& x, const Token& y) {
-    return intersects(x.roots, y.groups) || intersects(y.roots, x.groups);
+    return intersects(x.nick->roots, y.nick->groups) || intersects(y.nick->roots, x.nick->groups);
 }
 
 bool phonetic_agree(const Token& x, const Token& y) {
@@ -116,6 +117,11 @@ double max_assignment(const std::vector<double>& w, std::size_t n, std::size_t m
 }
 }  // namespace
 
+double unkeyed_score(double jw) {
+    const double x = (jw - kUnkeyedFloor) / (0.95 - kUnkeyedFloor);
+    return kUnkeyed * std::min(1.0, std::max(0.0, x));
+}
+
 bool within_one_edit(std::u32string_view a, std::u32string_view b) {
     if (a.size() > b.size()) std::swap(a, b);
     const std::size_t la = a.size(), lb = b.size();
@@ -143,9 +149,7 @@ Name prepare(std::string_view raw) {
             t.text = norm.substr(pos, sp - pos);
             t.cps = utf8::decode(t.text);
             if (t.cps.size() >= 2) {
-                NicknameInfo info = nickname_rows(t.text);
-                t.groups = std::move(info.groups);
-                t.roots = std::move(info.roots);
+                t.nick = nickname_rows(t.text);
                 phonetic_codes(t);
             }
             name.tokens.push_back(std::move(t));
@@ -169,11 +173,12 @@ double token_score(const Token& x0, const Token& y0) {
         return 0.0;
     }
     double s = 0.0;
-    if (intersects(x.groups, y.groups)) s = root_relation(x, y) ? kNickRoot : kNickPair;
+    if (x.nick && y.nick && intersects(x.nick->groups, y.nick->groups))
+        s = root_relation(x, y) ? kNickRoot : kNickPair;
     if (phonetic_agree(x, y)) s = std::max(s, kPhonetic);
     if (lx <= kMaxTypoLen && ly <= kMaxTypoLen) {
         double jw = similarity::jaro_winkler(x.cps, y.cps);
-        s = std::max(s, within_one_edit(x.cps, y.cps) ? jw : kUnkeyed * jw);
+        s = std::max(s, within_one_edit(x.cps, y.cps) ? jw : unkeyed_score(jw));
     }
     return std::min(1.0, std::max(0.0, s));
 }

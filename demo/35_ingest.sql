@@ -27,6 +27,7 @@ SELECT cdp.ingest(:'web', 'web') AS result;
 SELECT r.source, r.source_key AS record_key, r.customer_id, e.type, coalesce(e.event, '') AS event,
        e.occurred_at, e.properties->>'revenue' AS revenue
   FROM cdp.events e JOIN cdp.records r USING (record_id)
+ WHERE r.source IN ('web', 'pos')
  ORDER BY e.event_id;
 
 \echo
@@ -42,8 +43,9 @@ SELECT r.source, r.source_key, i.id_type, i.id_value
 
 \echo
 \echo '== Traits merged from identify =='
-SELECT source, source_key, traits FROM cdp.records WHERE traits <> '{}' ORDER BY record_id;
+SELECT source, source_key, traits FROM cdp.records WHERE source IN ('web', 'pos') AND traits <> '{}' ORDER BY record_id;
 
 \echo
 \echo '== Rejected messages are kept, with the reason =='
-SELECT source, batch_index, error, payload->>'messageId' AS message_id FROM cdp.rejected_messages ORDER BY rejected_id;
+SELECT source, batch_index, error, payload->>'messageId' AS message_id FROM cdp.rejected_messages
+ WHERE source IN ('web', 'pos') ORDER BY rejected_id;

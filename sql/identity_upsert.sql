@@ -118,6 +118,24 @@ SELECT m.rule, m.id_type, m.id_value, m.customer_id = r.customer_id AS on_custom
 -- empty identifiers: the record is its own customer
 SELECT cdp.upsert_record('iu_drop', 'empty', '{}') <> cdp.upsert_record('iu_drop', 'empty2', '{}') AS own_customers;
 
+-- 7. Roles: writers upsert and delete, admins resolve and block, readers look up
+--    (no direct write grant on the tables is needed).
+SET ROLE cdp_writer;
+SELECT cdp.upsert_record('iu_role', 'w1', '{"email": "role@example.it"}') IS NOT NULL AS writer_upserts;
+SELECT cdp.delete_record('iu_role', 'w1')->>'deleted' AS writer_deletes;
+SELECT cdp.resolve_identities();
+RESET ROLE;
+SET ROLE cdp_reader;
+SELECT cdp.customer_id('email', 'role@example.it') IS NULL AS reader_looks_up;
+SELECT cdp.upsert_record('iu_role', 'r1', '{}');
+RESET ROLE;
+SET ROLE cdp_admin;
+SELECT cdp.resolve_identities() ? 'records' AS admin_resolves;
+SELECT cdp.block_identifier('email', 'role@example.it')->>'newly_blocked' AS admin_blocks;
+RESET ROLE;
+UPDATE cdp.identifier_types SET blocked_values = array_remove(blocked_values, 'role@example.it') WHERE id_type = 'email';
+DELETE FROM cdp.merge_log WHERE rule = 'blocked' AND id_value = 'role@example.it';
+
 -- clean up
 DELETE FROM cdp.merge_log WHERE record_id IN (SELECT record_id FROM cdp.records WHERE source LIKE 'iu\_%');
 DELETE FROM cdp.customer_aliases WHERE customer_id IN (SELECT customer_id FROM cdp.records WHERE source LIKE 'iu\_%');

@@ -1,10 +1,12 @@
 -- Identity graph: functions (DESIGN.md section 3).  Tables: 30_identity_tables.sql.
 -- Resolution semantics: README "Identity graph" and src/core/identity/engine.h.
+-- Writing functions are SECURITY DEFINER (search_path pinned): roles get
+-- EXECUTE on them, not write access to the tables.
 
 CREATE FUNCTION cdp.upsert_record(source text, source_key text, identifiers jsonb, traits jsonb DEFAULT '{}')
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'cdp_upsert_record'
-    LANGUAGE C VOLATILE STRICT
+    LANGUAGE C VOLATILE STRICT SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.upsert_record(text, text, jsonb, jsonb) IS
     'Create or update the record (source, source_key) with identifiers {"type": value | [values]} and traits; resolves it incrementally and returns its customer id (NULL when cdp.defer_resolution is on).';
@@ -20,7 +22,7 @@ GRANT EXECUTE ON FUNCTION cdp.customer_id(text, text) TO cdp_reader;
 
 CREATE FUNCTION cdp.resolve_identities() RETURNS jsonb
     AS 'MODULE_PATHNAME', 'cdp_resolve_identities'
-    LANGUAGE C VOLATILE
+    LANGUAGE C VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.resolve_identities() IS
     'Batch identity resolution: replays every record in record_id order (same rules as upsert_record) and writes customers back set-wise; returns {records, customers, merges, refused_links, records_changed, ms}.';
@@ -28,7 +30,7 @@ GRANT EXECUTE ON FUNCTION cdp.resolve_identities() TO cdp_admin;
 
 CREATE FUNCTION cdp.delete_record(source text, source_key text) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'cdp_delete_record'
-    LANGUAGE C VOLATILE STRICT
+    LANGUAGE C VOLATILE STRICT SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.delete_record(text, text) IS
     'Removes a record and its identifiers; its customer is recomputed from the remaining records and splits when the record was the only bridge (the part with the oldest record keeps the id). Returns {deleted, record_id, customer_id, customers, split}.';
@@ -36,7 +38,7 @@ GRANT EXECUTE ON FUNCTION cdp.delete_record(text, text) TO cdp_writer;
 
 CREATE FUNCTION cdp.block_identifier(id_type text, id_value text) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'cdp_block_identifier'
-    LANGUAGE C VOLATILE STRICT
+    LANGUAGE C VOLATILE STRICT SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.block_identifier(text, text) IS
     'Adds a (normalised) value to identifier_types.blocked_values and splits the customers that were joined only through it. Returns {id_type, id_value, newly_blocked, customers, new_customers}.';

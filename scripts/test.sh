@@ -144,7 +144,7 @@ if want fuzz && ls "$ROOT"/test/fuzz/*.cpp >/dev/null 2>&1; then
     for src in "$ROOT"/test/fuzz/*.cpp; do
       t=$(basename "$src" .cpp)
       mkdir -p "$WORK/fuzz/$t"
-      if "$ROOT/build/fuzz/$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+      if "$ROOT/build/fuzz/$t" -seed="${CDP_FUZZ_SEED:-1}" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
            -artifact_prefix="$WORK/fuzz/$t/" "$WORK/fuzz/$t" >"$WORK/fuzz/$t.log" 2>&1; then
         fp=$((fp + 1))
       else

@@ -120,6 +120,20 @@ void append_word(const icu::UnicodeString& word, icu::UnicodeString& out) {
 // Transliterate word by word (white space separates; ICU's rules do not
 // look across it), so that repeated words hit the cache.
 icu::UnicodeString any_to_ascii_by_word(const icu::UnicodeString& text) {
+    // A combining mark at the start of a word takes its script from the text
+    // before the white space (ICU's script runs do cross it), so such text
+    // is transliterated whole.
+    bool word_start = true;
+    for (int32_t i = 0; i < text.length();) {
+        UChar32 c = text.char32At(i);
+        i += U16_LENGTH(c);
+        if (word_start && (U_GET_GC_MASK(c) & U_GC_M_MASK) != 0) {
+            icu::UnicodeString whole(text);
+            any_to_ascii().transliterate(whole);
+            return whole;
+        }
+        word_start = u_isUWhiteSpace(c);
+    }
     icu::UnicodeString out, word;
     for (int32_t i = 0; i < text.length();) {
         UChar32 c = text.char32At(i);

@@ -11,6 +11,12 @@ extern "C" {
 namespace cdp::pg {
 
 std::string_view text_arg(FunctionCallInfo fcinfo, int argno) {
+    // Fast path: an inline, uncompressed value needs no detoasting, hence no
+    // Postgres call that could raise (this is the common case of short text
+    // and keeps per-call overhead of hot functions minimal).
+    auto* raw = reinterpret_cast<struct varlena*>(DatumGetPointer(PG_GETARG_DATUM(argno)));
+    if (!VARATT_IS_COMPRESSED(raw) && !VARATT_IS_EXTERNAL(raw))
+        return std::string_view(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw));
     text* t = nullptr;
     pg_call([&] { t = PG_GETARG_TEXT_PP(argno); });
     return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));

@@ -1,0 +1,28 @@
+-- Phonetic codes of names (DESIGN.md section 2).  Pure C functions:
+-- IMMUTABLE STRICT PARALLEL SAFE.
+
+CREATE FUNCTION cdp.soundex(s text) RETURNS text
+    AS 'MODULE_PATHNAME', 'cdp_soundex'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.soundex(text) IS
+    'American Soundex, equal to fuzzystrmatch soundex() on ASCII; accented Latin letters fold to their base letter; '''' without letters.';
+
+CREATE FUNCTION cdp.metaphone(s text) RETURNS text
+    AS 'MODULE_PATHNAME', 'cdp_metaphone'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.metaphone(text) IS
+    'Metaphone code with jellyfish rules (every word coded, words separated by a space, no length limit).';
+
+CREATE FUNCTION cdp.nysiis(s text) RETURNS text
+    AS 'MODULE_PATHNAME', 'cdp_nysiis'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.nysiis(text) IS 'NYSIIS code with jellyfish rules (no length limit).';
+
+CREATE FUNCTION cdp.double_metaphone(s text) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'cdp_double_metaphone'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.double_metaphone(text) IS
+    'Double Metaphone {primary, alternate}, equal to {fuzzystrmatch dmetaphone(s), dmetaphone_alt(s)} on ASCII input.';
+
+GRANT EXECUTE ON FUNCTION cdp.soundex(text), cdp.metaphone(text), cdp.nysiis(text),
+    cdp.double_metaphone(text) TO cdp_reader;

@@ -40,7 +40,7 @@ void strip_affixes(Span<C>& a, Span<C>& b) {
 class PeqWord {
  public:
     template <class C>
-    PeqWord(const C* p, std::size_t m) : p32_(nullptr), p8_(nullptr), m_(m) {
+    PeqWord(const C* p, std::size_t m) : small_(small()), hash_(hash()), p32_(nullptr), p8_(nullptr), m_(m) {
         store(p);
         for (std::size_t i = 0; i < m; ++i) set(static_cast<std::uint32_t>(p[i]), std::uint64_t{1} << i);
     }
@@ -51,8 +51,8 @@ class PeqWord {
     PeqWord& operator=(const PeqWord&) = delete;
 
     std::uint64_t get(std::uint32_t c) const {
-        if (c < 256) return small()[c];
-        const Slot* t = hash();
+        if (c < 256) return small_[c];
+        const Slot* t = hash_;
         for (std::uint32_t h = slot_of(c);; h = (h + 1) & kMask) {
             if (t[h].key == c) return t[h].bits;
             if (t[h].key == kEmpty) return 0;
@@ -90,10 +90,10 @@ class PeqWord {
     }
     void set(std::uint32_t c, std::uint64_t bit) {
         if (c < 256) {
-            small()[c] |= bit;
+            small_[c] |= bit;
             return;
         }
-        Slot* t = hash();
+        Slot* t = hash_;
         for (std::uint32_t h = slot_of(c);; h = (h + 1) & kMask) {
             if (t[h].key == c || t[h].key == kEmpty) {
                 t[h].key = c;
@@ -107,10 +107,10 @@ class PeqWord {
     // still intact when its key is looked up.
     void clear(std::uint32_t c, std::uint64_t bit) {
         if (c < 256) {
-            small()[c] = 0;
+            small_[c] = 0;
             return;
         }
-        Slot* t = hash();
+        Slot* t = hash_;
         for (std::uint32_t h = slot_of(c);; h = (h + 1) & kMask) {
             if (t[h].key == kEmpty) return;
             if (t[h].key == c) {
@@ -121,6 +121,10 @@ class PeqWord {
     }
 
  private:
+    // Per-thread tables, looked up once (TLS access from a shared library
+    // is a function call).
+    std::uint64_t* small_;
+    Slot* hash_;
     const char32_t* p32_;
     const unsigned char* p8_;
     std::size_t m_;

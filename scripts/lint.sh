@@ -14,6 +14,9 @@ cppcheck --quiet --error-exitcode=1 --std=c++17 --language=c++ --inline-suppr \
   --suppress=unknownMacro -I src src || rc=1
 echo "lint: clang-tidy (src/core)"
 cmake -S . -B build/lint -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+# Generated sources the core includes (nickname table).
+mkdir -p build/lint/gen
+sh scripts/gen_nicknames.sh data/nicknames.csv build/lint/gen/nicknames_data.inc
 clang-tidy -p build/lint --quiet $(find src/core -name '*.cpp' | sort) 2>/dev/null || rc=1
 [ $rc -eq 0 ] && echo "lint: clean"
 exit $rc

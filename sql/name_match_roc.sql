@@ -5,11 +5,10 @@
 --  * pseudopeople: census vs social security records with injected noise;
 --    positives = same simulant_id, hard negatives = same last name and first
 --    initial, different first name and simulant.
--- AUC by Mann-Whitney (average ranks for ties).  Jaro-Winkler comes from
--- the pg_similarity peer (jarowinkler) on lower-cased names.
+-- AUC by Mann-Whitney (average ranks for ties).  Jaro-Winkler is
+-- cdp.jaro_winkler on the lower-cased full name strings.
 SET search_path = public, cdp;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE EXTENSION IF NOT EXISTS pg_similarity;
 \getenv cdp_data CDP_TEST_DATA
 \set fake :cdp_data '/splink_fake_1000/fake_1000.csv'
 \set labels :cdp_data '/splink_fake_1000/fake_1000_labels.csv'
@@ -92,7 +91,7 @@ CREATE TEMP TABLE roc_scores AS
 SELECT dataset, label, m.method, m.s
   FROM roc_pairs,
        LATERAL (VALUES ('name_similarity', cdp.name_similarity(a, b)),
-                       ('jaro_winkler', jarowinkler(lower(a), lower(b))),
+                       ('jaro_winkler', cdp.jaro_winkler(lower(a), lower(b))),
                        ('pg_trgm', similarity(a, b)::float8)) m(method, s);
 
 -- Mann-Whitney: AUC = (sum of positive ranks - P(P+1)/2) / (P N)

@@ -11,6 +11,8 @@ SELECT a, b, round(cdp.name_similarity(a, b)::numeric, 4) AS score
                ('Peggy Jones', 'Margaret Jones'),
                ('M. Rossi', 'Mario Rossi'),
                ('Jon Smith', 'John Smith'),
+               ('Robert Alan', 'Robert Allen'),
+               ('Catherine', 'Kathryn'),
                ('Mario Rossi', 'Mario L. Rossi'),
                ('Rossi', 'Mario Rossi'),
                ('Mario Rossi', 'Luigi Rossi'),

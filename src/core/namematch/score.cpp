@@ -29,6 +29,7 @@
 #include "core/common/utf8.h"
 #include "core/namematch/namematch.h"
 #include "core/normalize/normalize.h"
+#include "core/phonetic/phonetic.h"
 #include "core/similarity/similarity.h"
 
 namespace cdp::namematch {
@@ -60,9 +61,12 @@ bool phonetic_agree(const Token& x, const Token& y) {
     return false;
 }
 
-void phonetic_codes(Token& /*t*/) {
-    // Double metaphone codes arrive with cdp::phonetic (see README); until
-    // then no pair agrees phonetically.
+// Double metaphone codes (cdp::phonetic, fuzzystrmatch semantics); an
+// alternate equal to the primary is dropped.
+void phonetic_codes(Token& t) {
+    auto dm = phonetic::double_metaphone(t.text);
+    t.dm_primary = std::move(dm.primary);
+    if (dm.alternate != t.dm_primary) t.dm_alternate = std::move(dm.alternate);
 }
 
 // Maximum-weight assignment of rows (n) to distinct columns (m >= n) of the

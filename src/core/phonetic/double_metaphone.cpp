@@ -436,10 +436,7 @@ DoubleMetaphone Coder::run() {
                 cur = step_s(cur);
                 break;
             case 'T':
-                if (is(cur, {"TION"})) {
-                    add("X");
-                    cur += 3;
-                } else if (is(cur, {"TIA", "TCH"})) {
+                if (is(cur, {"TION", "TIA", "TCH"})) {
                     add("X");
                     cur += 3;
                 } else if (is(cur, {"TH"}) || is(cur, {"TTH"})) {

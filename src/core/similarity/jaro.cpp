@@ -63,8 +63,9 @@ double jaro_word(Span<C> a, Span<C> b, std::size_t range) {
         fb &= fb - 1;
         if (a[i] != b[j]) ++trans;
     }
+    const auto half_trans = trans / 2;  // jellyfish halves the count with integer division
     return finish(static_cast<double>(common), static_cast<double>(la), static_cast<double>(lb),
-                  static_cast<double>(trans / 2));
+                  static_cast<double>(half_trans));
 }
 
 template <class C>
@@ -114,8 +115,9 @@ double jaro_long(Span<C> a, Span<C> b, std::size_t range) {
         if (a[i] != b[k]) ++trans;
         ++k;
     }
+    const auto half_trans = trans / 2;  // jellyfish halves the count with integer division
     return finish(static_cast<double>(common), static_cast<double>(la), static_cast<double>(lb),
-                  static_cast<double>(trans / 2));
+                  static_cast<double>(half_trans));
 }
 
 template <class C>

@@ -8,6 +8,24 @@
 
 namespace cdp::pg {
 
+namespace {
+// SpiArg list -> the parallel arrays SPI_*_with_args take.
+struct ArgArrays {
+    explicit ArgArrays(const std::vector<SpiArg>& args)
+        : n(static_cast<int>(args.size())), types(args.size()), values(args.size()), nulls(args.size()) {
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            types[i] = args[i].type;
+            values[i] = args[i].value;
+            nulls[i] = args[i].isnull ? 'n' : ' ';
+        }
+    }
+    int n;
+    std::vector<Oid> types;
+    std::vector<Datum> values;
+    std::vector<char> nulls;
+};
+}  // namespace
+
 Spi::Spi() {
     int rc = 0;
     pg_call([&] { rc = SPI_connect(); });
@@ -20,18 +38,11 @@ Spi::~Spi() {
 }
 
 uint64 Spi::exec(const char* sql, const std::vector<SpiArg>& args, bool read_only, long limit) {
-    const int n = static_cast<int>(args.size());
-    std::vector<Oid> types(n);
-    std::vector<Datum> values(n);
-    std::vector<char> nulls(n);
-    for (int i = 0; i < n; ++i) {
-        types[i] = args[i].type;
-        values[i] = args[i].value;
-        nulls[i] = args[i].isnull ? 'n' : ' ';
-    }
-    Oid* tp = types.data();
-    Datum* vp = values.data();
-    char* np = nulls.data();
+    ArgArrays arrays(args);
+    const int n = arrays.n;
+    Oid* tp = arrays.types.data();
+    Datum* vp = arrays.values.data();
+    char* np = arrays.nulls.data();
     int rc = 0;
     pg_call([&] { rc = SPI_execute_with_args(sql, n, tp, vp, np, read_only, limit); });
     if (rc < 0)
@@ -42,23 +53,16 @@ uint64 Spi::exec(const char* sql, const std::vector<SpiArg>& args, bool read_onl
 
 uint64 Spi::exec_prepared(const char* sql, const std::vector<SpiArg>& args, bool read_only) {
     static std::unordered_map<std::string, SPIPlanPtr> plans;
-    const int n = static_cast<int>(args.size());
-    std::vector<Oid> types(n);
-    std::vector<Datum> values(n);
-    std::vector<char> nulls(n);
+    ArgArrays arrays(args);
+    const int n = arrays.n;
     std::string key(sql);
-    for (int i = 0; i < n; ++i) {
-        types[i] = args[i].type;
-        values[i] = args[i].value;
-        nulls[i] = args[i].isnull ? 'n' : ' ';
-        key += '/' + std::to_string(types[i]);
-    }
+    for (Oid t : arrays.types) key += '/' + std::to_string(t);
     SPIPlanPtr plan = nullptr;
     auto it = plans.find(key);
     if (it != plans.end()) {
         plan = it->second;
     } else {
-        Oid* tp = types.data();
+        Oid* tp = arrays.types.data();
         pg_call([&] {
             // Generic plan: the statements that use it are small lookups whose
             // best plan does not depend on the values; custom plans would be
@@ -71,8 +75,8 @@ uint64 Spi::exec_prepared(const char* sql, const std::vector<SpiArg>& args, bool
                              cdp::sqlstate::kInternalError);
         plans.emplace(key, plan);
     }
-    Datum* vp = values.data();
-    char* np = nulls.data();
+    Datum* vp = arrays.values.data();
+    char* np = arrays.nulls.data();
     int rc = 0;
     pg_call([&] { rc = SPI_execute_plan(plan, vp, np, read_only, 0); });
     if (rc < 0)
@@ -137,18 +141,11 @@ std::optional<std::string_view> Spi::get_text_view(uint64 row, int col) const {
 
 void Spi::stream(const char* sql, const std::vector<SpiArg>& args, long batch,
                  const std::function<void()>& on_batch, bool read_only) {
-    const int n = static_cast<int>(args.size());
-    std::vector<Oid> types(n);
-    std::vector<Datum> values(n);
-    std::vector<char> nulls(n);
-    for (int i = 0; i < n; ++i) {
-        types[i] = args[i].type;
-        values[i] = args[i].value;
-        nulls[i] = args[i].isnull ? 'n' : ' ';
-    }
-    Oid* tp = types.data();
-    Datum* vp = values.data();
-    char* np = nulls.data();
+    ArgArrays arrays(args);
+    const int n = arrays.n;
+    Oid* tp = arrays.types.data();
+    Datum* vp = arrays.values.data();
+    char* np = arrays.nulls.data();
     Portal portal = nullptr;
     pg_call([&] {
         portal = SPI_cursor_open_with_args(nullptr, sql, n, tp, vp, np, read_only, CURSOR_OPT_NO_SCROLL);

@@ -231,17 +231,6 @@ std::int64_t damerau(Span<C> a, Span<C> b) {
     return cur[m];
 }
 
-template <class F>
-auto dispatch_utf8(std::string_view a, std::string_view b, F&& f) {
-    if (utf8::is_ascii(a) && utf8::is_ascii(b)) {
-        using U = unsigned char;
-        return f(Span<U>{reinterpret_cast<const U*>(a.data()), a.size()},
-                 Span<U>{reinterpret_cast<const U*>(b.data()), b.size()});
-    }
-    std::u32string_view ua = detail::decode_slot(a, 0), ub = detail::decode_slot(b, 1);
-    return f(Span<char32_t>{ua.data(), ua.size()}, Span<char32_t>{ub.data(), ub.size()});
-}
-
 }  // namespace
 
 std::int64_t levenshtein(std::u32string_view a, std::u32string_view b, std::int64_t max) {
@@ -249,7 +238,7 @@ std::int64_t levenshtein(std::u32string_view a, std::u32string_view b, std::int6
 }
 
 std::int64_t levenshtein_utf8(std::string_view a, std::string_view b, std::int64_t max) {
-    return dispatch_utf8(a, b, [&](auto x, auto y) { return lev(x, y, max); });
+    return detail::with_spans(a, b, [&](auto x, auto y) { return lev(x, y, max); });
 }
 
 std::int64_t damerau_levenshtein(std::u32string_view a, std::u32string_view b) {
@@ -257,7 +246,7 @@ std::int64_t damerau_levenshtein(std::u32string_view a, std::u32string_view b) {
 }
 
 std::int64_t damerau_levenshtein_utf8(std::string_view a, std::string_view b) {
-    return dispatch_utf8(a, b, [&](auto x, auto y) { return damerau(x, y); });
+    return detail::with_spans(a, b, [&](auto x, auto y) { return damerau(x, y); });
 }
 
 }  // namespace cdp::similarity

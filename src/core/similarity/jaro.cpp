@@ -139,17 +139,6 @@ double jw_t(Span<C> a, Span<C> b) {
     return j + static_cast<double>(prefix) * 0.1 * (1.0 - j);
 }
 
-template <class F>
-double dispatch(std::string_view a, std::string_view b, F&& f) {
-    if (utf8::is_ascii(a) && utf8::is_ascii(b)) {
-        using U = unsigned char;
-        return f(Span<U>{reinterpret_cast<const U*>(a.data()), a.size()},
-                 Span<U>{reinterpret_cast<const U*>(b.data()), b.size()});
-    }
-    std::u32string_view ua = detail::decode_slot(a, 0), ub = detail::decode_slot(b, 1);
-    return f(Span<char32_t>{ua.data(), ua.size()}, Span<char32_t>{ub.data(), ub.size()});
-}
-
 }  // namespace
 
 double jaro(std::u32string_view a, std::u32string_view b) {
@@ -161,11 +150,11 @@ double jaro_winkler(std::u32string_view a, std::u32string_view b) {
 }
 
 double jaro_utf8(std::string_view a, std::string_view b) {
-    return dispatch(a, b, [](auto x, auto y) { return jaro_t(x, y); });
+    return detail::with_spans(a, b, [](auto x, auto y) { return jaro_t(x, y); });
 }
 
 double jaro_winkler_utf8(std::string_view a, std::string_view b) {
-    return dispatch(a, b, [](auto x, auto y) { return jw_t(x, y); });
+    return detail::with_spans(a, b, [](auto x, auto y) { return jw_t(x, y); });
 }
 
 }  // namespace cdp::similarity

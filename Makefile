@@ -45,7 +45,7 @@ PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 CPP_INCLUDES = -Isrc -Ibuild/gen $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
 PG_CPPFLAGS  = $(CPP_INCLUDES)
 PG_CXXFLAGS  = -std=c++17 -fPIC -Wno-register -Wno-missing-field-initializers -MMD -MP
-SHLIB_LINK   = -lstdc++ $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null) -lphonenumber
+SHLIB_LINK   = -lstdc++ $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null) -lphonenumber -lcrypto
 
 # The Debian server is built with LLVM; bitcode for C++ would be compiled by
 # clang without our flags.  No JIT gain was measured, so skip it.

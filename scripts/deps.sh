@@ -8,7 +8,7 @@ PKGS=(
   build-essential pkg-config cmake
   postgresql-15 postgresql-server-dev-15 postgresql-contrib
   postgresql-15-cron postgresql-15-pgtap postgresql-15-pgrouting postgresql-15-similarity
-  libicu-dev libphonenumber-dev libprotobuf-dev nlohmann-json3-dev
+  libicu-dev libphonenumber-dev libprotobuf-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libipc-run-perl
   clang libclang-rt-14-dev
 )

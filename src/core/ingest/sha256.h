@@ -1,4 +1,4 @@
-// SHA-256 (FIPS 180-4), used to derive a deterministic messageId for
+// SHA-256 (FIPS 180-4, computed by OpenSSL libcrypto), used to derive a deterministic messageId for
 // messages that carry none.
 #pragma once
 

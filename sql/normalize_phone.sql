@@ -10,40 +10,26 @@
 CREATE TEMP TABLE ph_lines (line text);
 CREATE TEMP TABLE ph_examples (cc text, region text, type text, nsn text);
 
-\set f :cdp_data '/testvectors/libphonenumber/metadata_1_examples.csv'
-COPY ph_lines FROM :'f' WITH (FORMAT text, DELIMITER E'\x01');
-INSERT INTO ph_examples SELECT '1', trim(split_part(line, ';', 1)), trim(split_part(line, ';', 2)),
-       btrim(trim(split_part(line, ';', 3)), '"') FROM ph_lines WHERE line NOT LIKE 'Region%';
-TRUNCATE ph_lines;
-\set f :cdp_data '/testvectors/libphonenumber/metadata_33_examples.csv'
-COPY ph_lines FROM :'f' WITH (FORMAT text, DELIMITER E'\x01');
-INSERT INTO ph_examples SELECT '33', trim(split_part(line, ';', 1)), trim(split_part(line, ';', 2)),
-       btrim(trim(split_part(line, ';', 3)), '"') FROM ph_lines WHERE line NOT LIKE 'Region%';
-TRUNCATE ph_lines;
-\set f :cdp_data '/testvectors/libphonenumber/metadata_34_examples.csv'
-COPY ph_lines FROM :'f' WITH (FORMAT text, DELIMITER E'\x01');
-INSERT INTO ph_examples SELECT '34', trim(split_part(line, ';', 1)), trim(split_part(line, ';', 2)),
-       btrim(trim(split_part(line, ';', 3)), '"') FROM ph_lines WHERE line NOT LIKE 'Region%';
-TRUNCATE ph_lines;
-\set f :cdp_data '/testvectors/libphonenumber/metadata_39_IT_examples.csv'
-COPY ph_lines FROM :'f' WITH (FORMAT text, DELIMITER E'\x01');
-INSERT INTO ph_examples SELECT '39', trim(split_part(line, ';', 1)), trim(split_part(line, ';', 2)),
-       btrim(trim(split_part(line, ';', 3)), '"') FROM ph_lines WHERE line NOT LIKE 'Region%';
-TRUNCATE ph_lines;
-\set f :cdp_data '/testvectors/libphonenumber/metadata_41_examples.csv'
-COPY ph_lines FROM :'f' WITH (FORMAT text, DELIMITER E'\x01');
-INSERT INTO ph_examples SELECT '41', trim(split_part(line, ';', 1)), trim(split_part(line, ';', 2)),
-       btrim(trim(split_part(line, ';', 3)), '"') FROM ph_lines WHERE line NOT LIKE 'Region%';
-TRUNCATE ph_lines;
-\set f :cdp_data '/testvectors/libphonenumber/metadata_44_examples.csv'
-COPY ph_lines FROM :'f' WITH (FORMAT text, DELIMITER E'\x01');
-INSERT INTO ph_examples SELECT '44', trim(split_part(line, ';', 1)), trim(split_part(line, ';', 2)),
-       btrim(trim(split_part(line, ';', 3)), '"') FROM ph_lines WHERE line NOT LIKE 'Region%';
-TRUNCATE ph_lines;
-\set f :cdp_data '/testvectors/libphonenumber/metadata_49_examples.csv'
-COPY ph_lines FROM :'f' WITH (FORMAT text, DELIMITER E'\x01');
-INSERT INTO ph_examples SELECT '49', trim(split_part(line, ';', 1)), trim(split_part(line, ';', 2)),
-       btrim(trim(split_part(line, ';', 3)), '"') FROM ph_lines WHERE line NOT LIKE 'Region%';
+-- One loader for the seven example files (server-side COPY by file name).
+SELECT set_config('cdptest.data', :'cdp_data', false) IS NOT NULL AS data_dir_set;
+DO $load$
+DECLARE
+    f record;
+BEGIN
+    FOR f IN SELECT * FROM (VALUES ('1', '1'), ('33', '33'), ('34', '34'), ('39', '39_IT'),
+                                   ('41', '41'), ('44', '44'), ('49', '49')) AS v(cc, file)
+    LOOP
+        TRUNCATE ph_lines;
+        EXECUTE format('COPY ph_lines FROM %L WITH (FORMAT text, DELIMITER E''\x01'')',
+                       current_setting('cdptest.data') || '/testvectors/libphonenumber/metadata_'
+                           || f.file || '_examples.csv');
+        INSERT INTO ph_examples
+            SELECT f.cc, trim(split_part(line, ';', 1)), trim(split_part(line, ';', 2)),
+                   btrim(trim(split_part(line, ';', 3)), '"')
+              FROM ph_lines WHERE line NOT LIKE 'Region%';
+    END LOOP;
+END
+$load$;
 
 -- Rows per file as documented in test/data/SOURCES.md (1: 132, 33: 7, 34: 7,
 -- 39: 16, 41: 9, 44: 31, 49: 9) and no number with anything but digits.

@@ -21,6 +21,7 @@ bool defer_resolution = false;
 int max_cluster_records = 10000;
 bool consent_default = false;
 bool email_provider_rules = true;
+int bulk_rewrite_min_records = 100000;
 
 namespace {
 bool check_region(char** newval, void** /*extra*/, GucSource /*source*/) {
@@ -69,6 +70,13 @@ void define_all() {
     DefineCustomBoolVariable("cdp.email_provider_rules",
                              "Apply provider rules (gmail dots and +tags) in cdp.normalize_email().", nullptr,
                              &email_provider_rules, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "cdp.bulk_rewrite_min_records",
+        "cdp.resolve_identities() rewrites cdp.records in one pass (instead of updating row by row) when at "
+        "least this many records, and a quarter of the table, change customer.",
+        "The rewrite needs the table's ACCESS EXCLUSIVE lock at once; when another session holds a lock on "
+        "cdp.records it falls back to UPDATE. 0 disables the rewrite.",
+        &bulk_rewrite_min_records, 100000, 0, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("cdp");
 }
 

@@ -14,6 +14,7 @@ extern "C" {
 #include "pg/convert.h"
 #include "pg/guc.h"
 #include "pg/identity_graph.h"
+#include "pg/bulk_insert.h"
 
 namespace cdp::pg::identity {
 
@@ -110,6 +111,32 @@ void LogRows::add_events(const Graph& g, const std::vector<LinkEvent>& events, i
 
 void LogRows::flush(Spi& spi) {
     if (rule.empty()) return;
+    if (rule.size() >= kBulkRows) {
+        BulkInserter bulk("merge_log");
+        if (bulk.usable()) {
+            std::vector<BulkCell> row(static_cast<size_t>(bulk.natts()), BulkCell::def());
+            const int c_customer = bulk.column("customer_id"), c_merged = bulk.column("merged_id"),
+                      c_record = bulk.column("record_id"), c_type = bulk.column("id_type"),
+                      c_value = bulk.column("id_value"), c_rule = bulk.column("rule"),
+                      c_detail = bulk.column("detail");
+            auto opt = [](const std::optional<std::string>& s) {
+                return s ? BulkCell::text(*s) : BulkCell::null();
+            };
+            for (size_t k = 0; k < rule.size(); ++k) {
+                row[c_customer] = BulkCell::int8_or_null(customer_id[k]);
+                row[c_merged] = BulkCell::int8_or_null(merged_id[k]);
+                row[c_record] = BulkCell::int8_or_null(record_id[k]);
+                row[c_type] = opt(id_type[k]);
+                row[c_value] = opt(id_value[k]);
+                row[c_rule] = opt(rule[k]);
+                row[c_detail] = detail[k] ? BulkCell::jsonb(*detail[k]) : BulkCell::null();
+                bulk.add(row.data());
+            }
+            bulk.finish();
+            clear();
+            return;
+        }
+    }
     spi.exec_prepared(
         "INSERT INTO cdp.merge_log (customer_id, merged_id, record_id, id_type, id_value, rule, detail) "
         "SELECT nullif(c, 0), nullif(m, 0), nullif(r, 0), t, v, u, d::jsonb "
@@ -122,6 +149,10 @@ void LogRows::flush(Spi& spi) {
          {TEXTARRAYOID, text_array_datum(id_value)},
          {TEXTARRAYOID, text_array_datum(rule)},
          {TEXTARRAYOID, text_array_datum(detail)}});
+    clear();
+}
+
+void LogRows::clear() {
     customer_id.clear();
     merged_id.clear();
     record_id.clear();

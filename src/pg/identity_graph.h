@@ -44,8 +44,13 @@ struct LogRows {
     // Adds the events of an Engine step.  `final_of_new`: customer id to
     // report for a brand-new cluster (ext 0).
     void add_events(const Graph& g, const std::vector<cdp::identity::LinkEvent>& events, int64 final_of_new);
+    // Writes and clears the rows: from kBulkRows rows on through
+    // BulkInserter (COPY's path), below that (or when cdp.merge_log has user
+    // triggers) with one INSERT.
     void flush(Spi& spi);
+    void clear();
     size_t size() const { return rule.size(); }
+    static constexpr size_t kBulkRows = 1000;
 };
 
 int64 next_customer_id(Spi& spi);

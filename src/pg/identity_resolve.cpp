@@ -21,15 +21,20 @@ extern "C" {
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <unordered_map>
 
 #include "core/common/interrupt.h"
 #include "core/identity/engine.h"
 #include "core/identity/input.h"
 #include "pg/boundary.h"
+#include "pg/bulk_insert.h"
 #include "pg/convert.h"
 #include "pg/identity_graph.h"
 #include "pg/identity_locks.h"
+#include "pg/identity_rewrite.h"
+#include "pg/guc.h"
+#include "pg/heap_scan.h"
 #include "pg/spi.h"
 
 namespace {
@@ -88,42 +93,49 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
             ident::load_rules(spi, g);
             cdp::interrupt::Ticker ticker(4096);
 
-            // 2. load
+            // 2. load: plain heap scans (no executor, no SPI tuple copies)
             std::vector<int64> rids, old_cid;
-            spi.stream(
-                "SELECT record_id, customer_id FROM cdp.records ORDER BY record_id", {}, 50000,
-                [&] {
-                    for (uint64 i = 0; i < spi.rows(); ++i) {
+            {
+                std::vector<std::pair<int64, int64>> rc;
+                cdp::pg::HeapScan scan("records", {"record_id", "customer_id"});
+                while (scan.next_batch())
+                    for (size_t i = 0; i < scan.rows(); ++i) {
                         ticker.tick();
-                        rids.push_back(*spi.get_int64(i, 0));
-                        old_cid.push_back(spi.get_int64(i, 1).value_or(0));
+                        rc.emplace_back(scan.int8(i, 0), scan.int8(i, 1));
                     }
-                },
-                false);
+                scan.finish();
+                std::sort(rc.begin(), rc.end());
+                rids.reserve(rc.size());
+                old_cid.reserve(rc.size());
+                for (const auto& [r, c] : rc) {
+                    rids.push_back(r);
+                    old_cid.push_back(c);
+                }
+            }
             const size_t n = rids.size();
             RecordIndex index;
             index.build(rids);
             std::vector<std::pair<int32_t, uint32_t>> pairs;  // (record index, value id)
             pairs.reserve(n * 3);
             g.values.reserve(n * 2, n * 2 * 16);
-            std::string last_type;
-            int last_code = -1;
-            spi.stream(
-                "SELECT record_id, id_type, id_value FROM cdp.identifiers", {}, 50000,
-                [&] {
-                    for (uint64 i = 0; i < spi.rows(); ++i) {
+            {
+                std::string last_type;
+                int last_code = -1;
+                cdp::pg::HeapScan scan("identifiers", {"record_id", "id_type", "id_value"});
+                while (scan.next_batch())
+                    for (size_t i = 0; i < scan.rows(); ++i) {
                         ticker.tick();
-                        int32_t r = index.find(*spi.get_int64(i, 0));
+                        int32_t r = index.find(scan.int8(i, 0));
                         if (r < 0) continue;
-                        std::string_view t = *spi.get_text_view(i, 1);
+                        std::string_view t = scan.text(i, 1);
                         if (t != last_type) {
                             last_code = ident::type_or_error(g, t);
                             last_type.assign(t);
                         }
-                        pairs.emplace_back(r, g.values.intern(last_code, *spi.get_text_view(i, 2)));
+                        pairs.emplace_back(r, g.values.intern(last_code, scan.text(i, 2)));
                     }
-                },
-                false);
+                scan.finish();
+            }
             // CSR: values of each record.
             std::vector<uint32_t> start(n + 1, 0);
             for (const auto& p : pairs) start[p.first + 1]++;
@@ -214,12 +226,36 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                     changed[i] = 1;
                 }
             }
-            if (!new_ids.empty())
-                spi.exec(
-                    "INSERT INTO cdp.customers (customer_id) SELECT unnest($1::int8[]) ON CONFLICT DO "
-                    "NOTHING",
-                    {{INT8ARRAYOID, cdp::pg::int64_array_datum(new_ids)}});
-            if (!upd_r.empty())
+            // Fresh ids come from the sequence: no conflict is possible.
+            if (!new_ids.empty()) {
+                cdp::pg::BulkInserter bulk("customers");
+                if (new_ids.size() >= ident::LogRows::kBulkRows && bulk.usable()) {
+                    std::vector<cdp::pg::BulkCell> row(static_cast<size_t>(bulk.natts()),
+                                                       cdp::pg::BulkCell::def());
+                    const int c_id = bulk.column("customer_id");
+                    for (int64 id : new_ids) {
+                        row[c_id] = cdp::pg::BulkCell::int8(id);
+                        bulk.add(row.data());
+                    }
+                    bulk.finish();
+                } else {
+                    bulk.finish();
+                    spi.exec("INSERT INTO cdp.customers (customer_id) SELECT unnest($1::int8[])",
+                             {{INT8ARRAYOID, cdp::pg::int64_array_datum(new_ids)}});
+                }
+            }
+            // Bulk change (typically after a deferred load): rewrite the
+            // table in one pass when its lock is free, else UPDATE.
+            const char* write_path = upd_r.empty() ? "none" : "update";
+            const int64 min_rewrite = cdp::pg::guc::bulk_rewrite_min_records;
+            if (!upd_r.empty() && min_rewrite > 0 && static_cast<int64>(upd_r.size()) >= min_rewrite &&
+                upd_r.size() * 4 >= n) {
+                std::vector<int64> all_c(n);
+                for (size_t i = 0; i < n; ++i) all_c[i] = final_id[cluster_of[i]];
+                int64 copied = 0;
+                if (ident::rewrite_records_customer_ids(rids, all_c, &copied)) write_path = "rewrite";
+            }
+            if (!upd_r.empty() && std::strcmp(write_path, "update") == 0)
                 spi.exec(
                     "UPDATE cdp.records r SET customer_id = u.c FROM unnest($1::int8[], $2::int8[]) AS u(r, "
                     "c) "
@@ -294,7 +330,7 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                 ",\"merges\":" + std::to_string(merges) + ",\"refused_links\":" + std::to_string(refused) +
                 ",\"records_changed\":" + std::to_string(upd_r.size()) + ",\"ms\":" + msf(t0, t_end) +
                 ",\"load_ms\":" + msf(t0, t_loaded) + ",\"replay_ms\":" + msf(t_loaded, t_replayed) +
-                ",\"write_ms\":" + msf(t_replayed, t_end) + "}";
+                ",\"write_ms\":" + msf(t_replayed, t_end) + ",\"write_path\":\"" + write_path + "\"}";
             return out;
         }();
         return cdp::pg::jsonb_datum(result);

@@ -26,12 +26,13 @@
 namespace cdp::namematch {
 
 // ---- score levels (README "Name matching") --------------------------------
-inline constexpr double kNickRoot = 0.90;        // name <-> one of its nicknames (william ~ bill)
-inline constexpr double kNickPair = 0.80;        // two nicknames of one name (bill ~ will)
-inline constexpr double kPhonetic = 0.85;        // double metaphone codes agree
-inline constexpr double kInitial = 0.80;         // "m" ~ "mario"
-inline constexpr double kUnkeyed = 0.55;         // cap of the score of unrelated tokens (unkeyed_score)
-inline constexpr double kUnkeyedFloor = 0.5;     // Jaro-Winkler at or below this gives unrelated tokens 0
+inline constexpr double kNickRoot = 0.90;      // name <-> one of its nicknames (william ~ bill)
+inline constexpr double kNickPair = 0.80;      // two nicknames of one name (bill ~ will)
+inline constexpr double kPhonetic = 0.85;      // double metaphone codes agree
+inline constexpr double kInitial = 0.80;       // "m" ~ "mario"
+inline constexpr double kUnkeyed = 0.55;       // cap of the score of unrelated tokens (unkeyed_score)
+inline constexpr double kUnkeyedFloor = 0.65;  // Jaro-Winkler at or below this gives unrelated tokens 0
+inline constexpr double kUnkeyedFull = 0.95;  // Jaro-Winkler at or above this gives unrelated tokens kUnkeyed
 inline constexpr double kUnmatchedWeight = 0.5;  // weight of a token left without a partner
 inline constexpr std::size_t kMaxTokens = 32;    // tokens beyond the 32nd are ignored
 inline constexpr std::size_t kMaxTypoLen = 64;   // longer tokens only match exactly / by nickname / phonetics
@@ -73,7 +74,11 @@ double score(const Name& a, const Name& b);
 double name_similarity(std::string_view a, std::string_view b);
 
 // Score of two tokens related by nothing but their letters:
-// kUnkeyed * clamp((jw - 0.5) / 0.45, 0, 1), never above kUnkeyed.
+// kUnkeyed * clamp((jw - kUnkeyedFloor) / (kUnkeyedFull - kUnkeyedFloor), 0, 1),
+// never above kUnkeyed.  Two unrelated short names often reach a Jaro-Winkler
+// of 0.6-0.7 by chance (dean/erin 0.67), so credit starts at 0.65: names that
+// share no related token score (almost) 0 instead of a noisy 0.1-0.3, and two
+// tokens two or more edits apart (kiirk/kik) still get graded credit.
 double unkeyed_score(double jw);
 
 // True when a and b are at most one edit apart (insertion, deletion,

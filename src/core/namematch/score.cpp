@@ -16,7 +16,7 @@
 //                                substitute, transpose adjacent), both at most
 //                                kMaxTypoLen code points
 //       unkeyed_score(jw(x, y))  otherwise (both at most kMaxTypoLen):
-//                                0.55 * clamp((jw - 0.5) / 0.45, 0, 1)
+//                                0.55 * clamp((jw - 0.65) / 0.30, 0, 1)
 //
 //   score(A, B) for token lists A (n tokens) and B (m tokens), n <= m:
 //     1 if both empty, 0 if one is empty, otherwise
@@ -122,7 +122,7 @@ double max_assignment(const std::vector<double>& w, std::size_t n, std::size_t m
 }  // namespace
 
 double unkeyed_score(double jw) {
-    const double x = (jw - kUnkeyedFloor) / (0.95 - kUnkeyedFloor);
+    const double x = (jw - kUnkeyedFloor) / (kUnkeyedFull - kUnkeyedFloor);
     return kUnkeyed * std::min(1.0, std::max(0.0, x));
 }
 

@@ -122,18 +122,30 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                 std::string last_type;
                 int last_code = -1;
                 cdp::pg::HeapScan scan("identifiers", {"record_id", "id_type", "id_value"});
-                while (scan.next_batch())
-                    for (size_t i = 0; i < scan.rows(); ++i) {
-                        ticker.tick();
-                        int32_t r = index.find(scan.int8(i, 0));
-                        if (r < 0) continue;
+                std::vector<int> code;
+                std::vector<uint64_t> hash;
+                constexpr size_t kAhead = 8;  // prefetch the hash slot this many rows ahead
+                while (scan.next_batch()) {
+                    const size_t rows = scan.rows();
+                    code.resize(rows);
+                    hash.resize(rows);
+                    for (size_t i = 0; i < rows; ++i) {
                         std::string_view t = scan.text(i, 1);
                         if (t != last_type) {
                             last_code = ident::type_or_error(g, t);
                             last_type.assign(t);
                         }
-                        pairs.emplace_back(r, g.values.intern(last_code, scan.text(i, 2)));
+                        code[i] = last_code;
+                        hash[i] = cdp::identity::ValueTable::hash(last_code, scan.text(i, 2));
                     }
+                    for (size_t i = 0; i < rows; ++i) {
+                        ticker.tick();
+                        if (i + kAhead < rows) g.values.prefetch(hash[i + kAhead]);
+                        int32_t r = index.find(scan.int8(i, 0));
+                        if (r < 0) continue;
+                        pairs.emplace_back(r, g.values.intern(code[i], scan.text(i, 2), hash[i]));
+                    }
+                }
                 scan.finish();
             }
             // CSR: values of each record.
@@ -244,6 +256,7 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                              {{INT8ARRAYOID, cdp::pg::int64_array_datum(new_ids)}});
                 }
             }
+            auto t_customers = std::chrono::steady_clock::now();
             // Bulk change (typically after a deferred load): rewrite the
             // table in one pass when its lock is free, else UPDATE.
             const char* write_path = upd_r.empty() ? "none" : "update";
@@ -262,6 +275,7 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                     "WHERE r.record_id = u.r",
                     {{INT8ARRAYOID, cdp::pg::int64_array_datum(upd_r)},
                      {INT8ARRAYOID, cdp::pg::int64_array_datum(upd_c)}});
+            auto t_records = std::chrono::steady_clock::now();
             if (!gone_old.empty()) {
                 std::vector<cdp::pg::SpiArg> args{{INT8ARRAYOID, cdp::pg::int64_array_datum(gone_old)},
                                                   {INT8ARRAYOID, cdp::pg::int64_array_datum(gone_new)}};
@@ -285,10 +299,17 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                 "DELETE FROM cdp.customer_aliases a WHERE EXISTS (SELECT 1 FROM cdp.customers c WHERE "
                 "c.customer_id = a.old_id)",
                 {});
-            // merge_log: events of records whose customer changed.
+            // merge_log: events of records whose customer changed, written in
+            // customer order (index insertions into merge_log_customer_idx
+            // then append instead of landing on random leaves).
+            std::vector<std::pair<int64, uint32_t>> order;  // (customer, record index)
+            for (size_t i = 0; i < n; ++i)
+                if (changed[i] && event_end[i] != (i == 0 ? 0 : event_end[i - 1]))
+                    order.emplace_back(final_id[cluster_of[i]], static_cast<uint32_t>(i));
+            std::sort(order.begin(), order.end());
             ident::LogRows log;
-            for (size_t i = 0; i < n; ++i) {
-                if (!changed[i]) continue;
+            for (const auto& [cust, idx] : order) {
+                const size_t i = idx;
                 uint32_t from = i == 0 ? 0 : event_end[i - 1];
                 for (uint32_t k = from; k < event_end[i]; ++k) {
                     const LinkEvent& ev = events[k];
@@ -330,7 +351,10 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                 ",\"merges\":" + std::to_string(merges) + ",\"refused_links\":" + std::to_string(refused) +
                 ",\"records_changed\":" + std::to_string(upd_r.size()) + ",\"ms\":" + msf(t0, t_end) +
                 ",\"load_ms\":" + msf(t0, t_loaded) + ",\"replay_ms\":" + msf(t_loaded, t_replayed) +
-                ",\"write_ms\":" + msf(t_replayed, t_end) + ",\"write_path\":\"" + write_path + "\"}";
+                ",\"write_ms\":" + msf(t_replayed, t_end) + ",\"write_path\":\"" + write_path +
+                "\",\"write_detail_ms\":{\"customers\":" + msf(t_replayed, t_customers) +
+                ",\"records\":" + msf(t_customers, t_records) +
+                ",\"aliases_and_log\":" + msf(t_records, t_end) + "}}";
             return out;
         }();
         return cdp::pg::jsonb_datum(result);

@@ -78,17 +78,18 @@ P=$(( n / 3 ))
 tmp=$(mktemp -d /tmp/cdp-bench-upsert.XXXXXX); chmod 777 "$tmp"
 cat >"$tmp/upsert.sql" <<PGB
 \set p random(0, $(( P - 1 )))
-\set k random(1, 2000000000)
 \set m random(0, 1)
-SELECT cdp.upsert_record('bench_live', 'u' || :client_id || '-' || :k, CASE WHEN :m = 0 THEN jsonb_build_object('email', 'e' || :p || '@x.it', 'anonymous_id', 'live' || :k) ELSE jsonb_build_object('anonymous_id', 'live' || :k, 'device_id', 'ld' || :k) END);
+SELECT cdp.upsert_record('bench_live', 'u' || k, CASE WHEN :m = 0 THEN jsonb_build_object('email', 'e' || :p || '@x.it', 'anonymous_id', 'live' || k) ELSE jsonb_build_object('anonymous_id', 'live' || k, 'device_id', 'ld' || k) END) FROM (SELECT nextval('bench_key_seq') AS k) s;
 PGB
 cat >"$tmp/insert.sql" <<PGB
 \set p random(0, $(( P - 1 )))
-\set k random(1, 2000000000)
 \set m random(0, 1)
-WITH r AS (INSERT INTO peer_records (source, source_key) VALUES ('bench_live', 'u' || :client_id || '-' || :k) RETURNING record_id)
-INSERT INTO peer_identifiers SELECT r.record_id, t, v FROM r, (VALUES ('email', CASE WHEN :m = 0 THEN 'e' || :p || '@x.it' END), ('anonymous_id', 'live' || :k), ('device_id', CASE WHEN :m = 1 THEN 'ld' || :k END)) x(t, v) WHERE v IS NOT NULL;
+WITH s AS (SELECT nextval('bench_key_seq') AS k),
+     r AS (INSERT INTO peer_records (source, source_key) SELECT 'bench_live', 'u' || k FROM s RETURNING record_id)
+INSERT INTO peer_identifiers SELECT r.record_id, t, v FROM r, s, LATERAL (VALUES ('email', CASE WHEN :m = 0 THEN 'e' || :p || '@x.it' END), ('anonymous_id', 'live' || s.k), ('device_id', CASE WHEN :m = 1 THEN 'ld' || s.k END)) x(t, v) WHERE v IS NOT NULL;
 PGB
+# unique keys for both scripts (random keys collide in long runs)
+bench_psql -c "DROP SEQUENCE IF EXISTS bench_key_seq" -c "CREATE SEQUENCE bench_key_seq" -c "GRANT USAGE ON SEQUENCE bench_key_seq TO PUBLIC" >/dev/null
 bench_psql -c "DROP TABLE IF EXISTS peer_identifiers, peer_records" \
   -c "CREATE TABLE peer_records (LIKE cdp.records INCLUDING ALL)" -c "ALTER TABLE peer_records ALTER record_id SET DEFAULT nextval('cdp.records_record_id_seq')" \
   -c "CREATE TABLE peer_identifiers (LIKE cdp.identifiers INCLUDING ALL)" \

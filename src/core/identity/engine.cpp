@@ -75,8 +75,7 @@ void ValueTable::reserve(size_t n, size_t bytes) {
     }
 }
 
-uint32_t ValueTable::intern(int type, std::string_view value) {
-    const uint64_t h = hash(type, value);
+uint32_t ValueTable::intern(int type, std::string_view value, uint64_t h) {
     size_t i = probe(h, type, value);
     if (slots_[i] != 0) return static_cast<uint32_t>(slots_[i] & 0xffffffffULL) - 1;
     const uint32_t id = static_cast<uint32_t>(types_.size());

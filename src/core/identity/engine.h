@@ -73,7 +73,12 @@ class Rules {
 // allocation per value (the batch replay interns every identifier).
 class ValueTable {
  public:
-    uint32_t intern(int type, std::string_view value);
+    uint32_t intern(int type, std::string_view value) { return intern(type, value, hash(type, value)); }
+    // The same with the hash computed beforehand (hash()), so that a bulk
+    // loader can prefetch() the slot of a value a few rows ahead.
+    uint32_t intern(int type, std::string_view value, uint64_t h);
+    static uint64_t hash(int type, std::string_view value);
+    void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
     // -1 when absent
     int64_t lookup(int type, std::string_view value) const;
     int type_of(uint32_t id) const { return types_[id]; }
@@ -86,7 +91,6 @@ class ValueTable {
     void reserve(size_t n, size_t bytes = 0);
 
  private:
-    static uint64_t hash(int type, std::string_view value);
     size_t probe(uint64_t h, int type, std::string_view value) const;  // slot index
     void grow();
 

@@ -167,8 +167,11 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
             std::vector<LinkEvent> events;
             std::vector<uint32_t> event_end(n);  // events of record i: [event_end[i-1], event_end[i])
             int64 merges = 0, refused = 0;
+            constexpr size_t kAhead = 4;  // records whose values are prefetched ahead
             for (size_t i = 0; i < n; ++i) {
                 ticker.tick();
+                if (i + kAhead < n)
+                    e.prefetch(vals.data() + start[i + kAhead], vals.data() + start[i + kAhead + 1]);
                 node[i] = e.process_record(rids[i], vals.data() + start[i], vals.data() + start[i + 1], -1,
                                            &events);
                 event_end[i] = static_cast<uint32_t>(events.size());

@@ -38,16 +38,15 @@ BEGIN
   EXECUTE format('CREATE TEMP TABLE %I AS SELECT source_key AS skey, customer_id AS label, md5(traits::text) AS traits_md5
                     FROM cdp.records WHERE source = %L', name, 'bw_src');
 END $$;
--- records whose group differs between two labelings (0 = same partition)
+-- records whose group differs between two labelings (0 = same partition):
+-- each labeling is put in canonical form, every record mapped to the
+-- smallest key of its group, and the forms are compared record by record
 CREATE FUNCTION pg_temp.bw_diff(a regclass, b regclass) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;
 BEGIN
-  EXECUTE format($q$
-    WITH j AS (SELECT x.skey, x.label AS la, y.label AS lb FROM %s x FULL JOIN %s y USING (skey)),
-         fa AS (SELECT la FROM j GROUP BY la HAVING count(DISTINCT lb) > 1 OR bool_or(lb IS NULL)),
-         fb AS (SELECT lb FROM j GROUP BY lb HAVING count(DISTINCT la) > 1 OR bool_or(la IS NULL))
-    SELECT count(*) FROM j WHERE la IS NULL OR lb IS NULL OR la IN (SELECT la FROM fa) OR lb IN (SELECT lb FROM fb)$q$, a, b)
-  INTO n;
+  EXECUTE format('SELECT count(*) FROM (SELECT skey, min(skey) OVER (PARTITION BY label) AS rep FROM %s) x
+                    FULL JOIN (SELECT skey, min(skey) OVER (PARTITION BY label) AS rep FROM %s) y USING (skey)
+                   WHERE x.rep IS DISTINCT FROM y.rep', a, b) INTO n;
   RETURN n;
 END $$;
 

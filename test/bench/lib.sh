@@ -4,7 +4,8 @@
 #   report "<case>" <ours_ms> "<peer name>" <peer_ms> ["note"]
 #
 # and may use `time_sql "<sql>" [repeats]` which runs the statement in one
-# psql session `repeats` times (default 3) and echoes the median in ms.
+# psql session `repeats` times (default 3) and echoes the median in ms
+# ($TIME_SQL_PRELUDE, when set, runs first in that session, untimed).
 # Use `bench_psql` for set-up statements.  Data sizes: $BENCH_SCALE (1 = the
 # full sizes the issues name, e.g. 1M rows; smaller for a quick look).
 
@@ -13,6 +14,7 @@ bench_psql() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"; }
 time_sql() {
   local sql=$1 reps=${2:-3}
   {
+    [ -n "${TIME_SQL_PRELUDE:-}" ] && echo "${TIME_SQL_PRELUDE%;};"   # untimed, same session (e.g. load the library)
     echo '\timing on'
     for ((i = 0; i < reps; i++)); do echo "${sql%;};"; done
   } | "$PGBIN/psql" -X -v ON_ERROR_STOP=1 -d "$BENCH_DB" |

@@ -28,6 +28,7 @@ const char* PgError::what() const noexcept {
 }
 
 void capture(ErrorBox& box, const std::exception_ptr& ep) noexcept {
+    box.sqlstate[0] = box.message[0] = box.detail[0] = box.hint[0] = '\0';
     try {
         std::rethrow_exception(ep);
     } catch (const PgError& e) {

@@ -43,13 +43,16 @@ class PgError : public std::exception {
 };
 
 // Plain-old-data snapshot of a C++ error, filled in a catch block without
-// allocating, and raised after the C++ frames are gone.
+// allocating, and raised after the C++ frames are gone.  The text buffers are
+// deliberately left uninitialised: every guarded() call constructs a box, and
+// zero-filling 2.5 KB per call cost more than a whole short-string similarity
+// function.  capture() writes every buffer that raise() reads.
 struct ErrorBox {
     enum Kind { kNone, kCxx, kPg, kCancel, kNoMemory } kind = kNone;
-    char sqlstate[6] = {0};
-    char message[1024] = {0};
-    char detail[1024] = {0};
-    char hint[512] = {0};
+    char sqlstate[6];
+    char message[1024];
+    char detail[1024];
+    char hint[512];
     ErrorData* edata = nullptr;
 };
 

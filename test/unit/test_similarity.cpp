@@ -167,6 +167,33 @@ TEST(Levenshtein, BoundedEqualsClampedDistance) {
     }
 }
 
+// Short strings and small bounds, where the histogram lower bound decides
+// most pairs: ASCII through the UTF-8 entry point (byte spans) and code
+// points chosen to collide in the bound's 64 buckets (c and c + 64).
+TEST(Levenshtein, BoundedShortStringsHistogramBound) {
+    std::mt19937 rng(4242);
+    const char32_t colliding[] = {U'a', U'a' + 64, U'b', U'b' + 128, U'\u4E2D', U'\u4E2D' + 64};
+    const char ascii[] = "abcdeab";
+    for (int iter = 0; iter < 20000; ++iter) {
+        const bool uni = iter % 2 != 0;
+        auto make = [&] {
+            std::u32string s(std::uniform_int_distribution<std::size_t>(0, 12)(rng), U' ');
+            for (auto& c : s)
+                c = uni ? colliding[std::uniform_int_distribution<int>(0, 5)(rng)]
+                        : static_cast<char32_t>(ascii[std::uniform_int_distribution<int>(0, 6)(rng)]);
+            return s;
+        };
+        const std::u32string a = make(), b = make();
+        const std::int64_t d = ref_levenshtein(a, b);
+        for (std::int64_t k = 0; k <= 4; ++k) {
+            ASSERT_EQ(sim::levenshtein(a, b, k), std::min(d, k + 1)) << "case " << iter << " max " << k;
+            ASSERT_EQ(sim::levenshtein_utf8(cdp::utf8::encode(a), cdp::utf8::encode(b), k),
+                      std::min(d, k + 1))
+                << "case " << iter << " max " << k;
+        }
+    }
+}
+
 TEST(Levenshtein, Utf8EntryPointEqualsCodePointForm) {
     Gen g(99);
     for (int iter = 0; iter < 1000; ++iter) {

@@ -1,5 +1,7 @@
 #include "core/common/utf8.h"
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "core/common/error.h"
@@ -94,9 +96,17 @@ std::size_t length(std::string_view s) noexcept {
 }
 
 bool is_ascii(std::string_view s) noexcept {
-    for (unsigned char c : s)
-        if (c >= 0x80) return false;
-    return true;
+    // Eight bytes at a time: any byte with its high bit set is non-ASCII.
+    const char* p = s.data();
+    std::size_t n = s.size();
+    std::uint64_t acc = 0;
+    for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        acc |= w;
+    }
+    for (; n > 0; ++p, --n) acc |= static_cast<unsigned char>(*p);
+    return (acc & 0x8080808080808080ull) == 0;
 }
 
 }  // namespace cdp::utf8

@@ -147,14 +147,34 @@ std::int64_t banded(Span<C> p, Span<C> t, std::int64_t max) {
     return std::min(prev[static_cast<std::size_t>(m)], inf);
 }
 
+// Lower bound of the edit distance of a (m characters) and b (n >= m) from
+// character counts: with s substitutions and i insertions/deletions
+// (i >= n - m), the L1 distance D of the two histograms is at most 2s + i, so
+// the distance s + i >= (D + n - m) / 2.  Characters are counted in 64
+// buckets (c mod 64); merging characters into one bucket can only lower D,
+// so the bound stays valid for any alphabet.
+template <class C>
+std::int64_t histogram_lower_bound(Span<C> a, Span<C> b) {
+    std::int32_t h[64] = {};
+    for (std::size_t i = 0; i < a.n; ++i) ++h[static_cast<std::uint32_t>(a[i]) & 63u];
+    for (std::size_t i = 0; i < b.n; ++i) --h[static_cast<std::uint32_t>(b[i]) & 63u];
+    std::int64_t d = 0;
+    for (std::int32_t v : h) d += v < 0 ? -v : v;
+    return (d + static_cast<std::int64_t>(b.n - a.n) + 1) / 2;
+}
+
 template <class C>
 std::int64_t lev(Span<C> a, Span<C> b, std::int64_t max) {
-    detail::strip_affixes(a, b);
     if (a.n > b.n) std::swap(a, b);  // a: pattern (shorter), b: text
+    // The length difference is unchanged by removing common affixes.
+    if (max >= 0 && static_cast<std::int64_t>(b.n - a.n) > max) return max + 1;
+    detail::strip_affixes(a, b);
     const std::int64_t m = static_cast<std::int64_t>(a.n), n = static_cast<std::int64_t>(b.n);
     auto clamp = [&](std::int64_t d) { return (max >= 0 && d > max) ? max + 1 : d; };
-    if (max >= 0 && n - m > max) return max + 1;
     if (m == 0) return clamp(n);
+    // Bounded form: a histogram bound (O(m + n), no table) rejects most
+    // unrelated pairs before the bit-parallel core.
+    if (max >= 0 && max < m && histogram_lower_bound(a, b) > max) return max + 1;
     if (m <= 64) return clamp(myers_word(a, b, max));
     const std::uint64_t words = static_cast<std::uint64_t>((m + 63) / 64) * static_cast<std::uint64_t>(n);
     if (max >= 0) {

@@ -138,3 +138,29 @@ bench_psql -c "UPDATE cdp.records SET customer_id = NULL" >/dev/null
 ours=$(time_sql "SELECT cdp.resolve_identities()" 1)
 unset TIME_SQL_PRELUDE
 report "resolve_identities: ${small} records, write-back" "$ours" "loop of UPDATEs (labels)" "$peer" ""
+
+# chains: the same three on components of 20 records linked in a line
+# (diameter 19), where the closure's size grows with the square of the
+# component size and the label loop needs one round per hop.
+chain=$(awk -v s="${BENCH_SCALE:-1}" 'BEGIN { printf "%d", 20000 * s }'); [ "$chain" -lt 200 ] && chain=200
+bench_psql <<SQL
+SET client_min_messages = warning;
+TRUNCATE cdp.records, cdp.identifiers, cdp.customers, cdp.customer_aliases, cdp.merge_log CASCADE;
+INSERT INTO cdp.sources (source) VALUES ('bench') ON CONFLICT DO NOTHING;
+INSERT INTO cdp.records (record_id, source, source_key) SELECT i, 'bench', 'k' || i FROM generate_series(1, $chain) i;
+INSERT INTO cdp.identifiers (record_id, id_type, id_value)
+SELECT i, 'anonymous_id', 'c' || i FROM generate_series(1, $chain) i
+UNION ALL
+SELECT i, 'anonymous_id', 'c' || (i + 1) FROM generate_series(1, $chain) i WHERE i % 20 <> 0;
+VACUUM ANALYZE cdp.records, cdp.identifiers;
+SQL
+export TIME_SQL_PRELUDE="SELECT cdp.version()"
+ours=$(time_sql "SELECT cdp.resolve_identities()" 1)
+peer=$(time_sql "$cte" 1)
+report "resolve_identities: ${chain} records in chains of 20" "$ours" "recursive CTE closure" "$peer" "$(bench_psql -At -c "SELECT count(DISTINCT customer_id) FROM cdp.records") customers"
+bench_psql -c "UPDATE cdp.records SET customer_id = NULL" >/dev/null
+peer=$(time_sql "$loop" 1)
+bench_psql -c "UPDATE cdp.records SET customer_id = NULL" >/dev/null
+ours=$(time_sql "SELECT cdp.resolve_identities()" 1)
+unset TIME_SQL_PRELUDE
+report "resolve_identities: ${chain} records in chains of 20" "$ours" "loop of UPDATEs (labels)" "$peer" ""

@@ -137,6 +137,21 @@ DROP FUNCTION public.bw_count();
 SELECT pg_temp.bw_snapshot('bw_trigger');
 SELECT pg_temp.bw_diff('bw_ref', 'bw_trigger') AS trigger_run_vs_reference;
 
+-- 5. a bulk load through upsert_record in one transaction holds a bounded
+--    number of locks (striped: at most 2 x 1024 + 1), not one per record;
+--    one lock per record would exhaust the shared lock table on big loads
+SELECT pg_temp.bw_wipe();
+BEGIN;
+SET LOCAL cdp.defer_resolution = on;
+SELECT count(*) AS deferred_upserts FROM (
+  SELECT cdp.upsert_record('bw_src', 'u' || i, jsonb_build_object('email', 'u' || i || '@bw.it')) FROM generate_series(1, 5000) i) x;
+SELECT count(*) BETWEEN 2 AND 2049 AS locks_bounded FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+SET LOCAL cdp.defer_resolution = off;
+SELECT count(*) AS resolved_now FROM (
+  SELECT cdp.upsert_record('bw_src', 'v' || i, jsonb_build_object('email', 'u' || (i % 2500) || '@bw.it')) FROM generate_series(1, 5000) i) x;
+SELECT count(*) BETWEEN 2 AND 2049 AS locks_still_bounded FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+COMMIT;
+
 RESET cdp.bulk_rewrite_min_records;
 SELECT pg_temp.bw_wipe();
 DELETE FROM cdp.sources WHERE source = 'bw_src';

@@ -148,6 +148,7 @@ SET client_min_messages = warning;
 TRUNCATE cdp.records, cdp.identifiers, cdp.customers, cdp.customer_aliases, cdp.merge_log CASCADE;
 INSERT INTO cdp.sources (source) VALUES ('bench') ON CONFLICT DO NOTHING;
 INSERT INTO cdp.records (record_id, source, source_key) SELECT i, 'bench', 'k' || i FROM generate_series(1, $chain) i;
+SELECT setval('cdp.records_record_id_seq', $chain);
 INSERT INTO cdp.identifiers (record_id, id_type, id_value)
 SELECT i, 'anonymous_id', 'c' || i FROM generate_series(1, $chain) i
 UNION ALL

@@ -15,21 +15,7 @@ namespace cdp::pg::identity_locks {
 
 namespace {
 constexpr uint32 kGraphKey1 = 0x43445047;     // 'CDPG'
-constexpr uint32 kValueKey1 = 0x43445056;     // 'CDPV'
-constexpr uint32 kCustomerKey1 = 0x43445043;  // 'CDPC'
-
-// Stripe of a key: keys are hashed into kStripes locks per class, so a
-// transaction holds at most kStripes value locks and kStripes customer
-// locks however many records it writes (a bulk load in one transaction
-// would otherwise need one lock per record and exhaust the shared lock
-// table).  Two keys on one stripe only wait for each other; the canonical
-// order is kept on stripes, so deadlock freedom is unchanged.
-uint32 stripe(uint64_t key) {
-    key ^= key >> 33;
-    key *= 0xff51afd7ed558ccdULL;
-    key ^= key >> 33;
-    return static_cast<uint32>(key % kStripes);
-}
+constexpr uint32 kCustomerKey1 = 0x43440000;  // 'CD' << 16 | high bits of the id
 
 uint64_t fnv1a(std::string_view a, std::string_view b, unsigned char tag) {
     uint64_t h = 1469598103934665603ULL;
@@ -52,7 +38,10 @@ bool acquire(uint32 k1, uint32 k2, uint16 field4, LOCKMODE mode, bool wait) {
     return res != LOCKACQUIRE_NOT_AVAIL;
 }
 
-void lock_customer_stripe(uint32 s) { acquire(kCustomerKey1, s, 2, ExclusiveLock, true); }
+void lock_customer(int64_t id) {
+    acquire(kCustomerKey1 | static_cast<uint32>((static_cast<uint64_t>(id) >> 32) & 0xffff),
+            static_cast<uint32>(id & 0xffffffff), 2, ExclusiveLock, true);
+}
 }  // namespace
 
 int64_t value_key(std::string_view id_type, std::string_view id_value) {
@@ -65,20 +54,40 @@ int64_t record_key(std::string_view source, std::string_view source_key) {
 
 void lock_graph(bool exclusive) { acquire(kGraphKey1, 0, 2, exclusive ? ExclusiveLock : ShareLock, true); }
 
+namespace {
+bool graph_held(LOCKMODE mode) {
+    LOCKTAG tag;
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, kGraphKey1, 0, 2);
+    bool held = false;
+    pg_call([&] { held = LockHeldByMe(&tag, mode); });
+    return held;
+}
+}  // namespace
+
+bool graph_exclusive() { return graph_held(ExclusiveLock); }
+
+bool lock_graph_for_bulk() {
+    if (graph_held(ExclusiveLock)) return true;
+    if (graph_held(ShareLock)) return false;
+    lock_graph(true);
+    return true;
+}
+
 void lock_keys(std::vector<int64_t> keys) {
-    std::vector<uint32> stripes;
-    stripes.reserve(keys.size());
-    for (int64_t k : keys) stripes.push_back(stripe(static_cast<uint64_t>(k)));
-    std::sort(stripes.begin(), stripes.end());
-    stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-    for (uint32 s : stripes) acquire(kValueKey1, s, 1, ExclusiveLock, true);
+    if (graph_exclusive()) return;  // no other writer can run
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (int64_t k : keys) {
+        uint64_t u = static_cast<uint64_t>(k);
+        acquire(static_cast<uint32>(u >> 32), static_cast<uint32>(u & 0xffffffff), 1, ExclusiveLock, true);
+    }
 }
 
 std::vector<int64_t> lock_customers(const std::function<std::vector<int64_t>()>& read_customers) {
     std::vector<int64_t> want = read_customers();
     std::sort(want.begin(), want.end());
     want.erase(std::unique(want.begin(), want.end()), want.end());
-    if (want.empty()) return want;
+    if (want.empty() || graph_exclusive()) return want;
     for (int attempt = 0;; ++attempt) {
         MemoryContext oldcxt = CurrentMemoryContext;
         ResourceOwner oldowner = CurrentResourceOwner;
@@ -87,12 +96,8 @@ std::vector<int64_t> lock_customers(const std::function<std::vector<int64_t>()>&
             MemoryContextSwitchTo(oldcxt);
         });
         std::vector<int64_t> now;
-        std::vector<uint32> stripes;
-        for (int64_t c : want) stripes.push_back(stripe(static_cast<uint64_t>(c)));
-        std::sort(stripes.begin(), stripes.end());
-        stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
         try {
-            for (uint32 s : stripes) lock_customer_stripe(s);
+            for (int64_t c : want) lock_customer(c);
             now = read_customers();
         } catch (...) {
             pg_call([&] {

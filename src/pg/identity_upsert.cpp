@@ -109,7 +109,9 @@ UpsertResult upsert_record(std::string_view source, std::string_view key,
 
     // 2. locks
     namespace L = identity_locks;
-    L::lock_graph(false);
+    // A deferred write resolves nothing: bulk mode (graph lock EXCLUSIVE, no
+    // per-record locks) unless this transaction already holds it SHARE.
+    if (!defer || !L::lock_graph_for_bulk()) L::lock_graph(false);
     std::vector<int64_t> keys{L::record_key(source, key)};
     if (!defer)
         for (const auto& [t, v] : ids) keys.push_back(L::value_key(t, v));

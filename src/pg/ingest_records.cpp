@@ -13,6 +13,7 @@ extern "C" {
 #include "core/ingest/message.h"
 #include "pg/boundary.h"
 #include "pg/convert.h"
+#include "pg/identity_locks.h"
 #include "pg/identity_graph.h"
 #include "pg/identity_upsert.h"
 
@@ -86,6 +87,13 @@ void RecordBatch::flush() {
     identity::UpsertOptions add_only;
     add_only.replace_identifiers = false;
     cdp::interrupt::Ticker ticker(64);
+    // Several records in one call: bulk mode (graph lock EXCLUSIVE, no key
+    // locks), so that two batches can never wait for each other's keys in
+    // opposite orders.
+    size_t writes = 0;
+    for (size_t i = flushed_; i < recs_.size() && writes < 2; ++i)
+        if (recs_[i].traits != 0 || !changes_nothing(recs_[i].key, recs_[i].ids)) ++writes;
+    if (writes > 1) cdp::pg::identity_locks::lock_graph_for_bulk();
     for (size_t i = flushed_; i < recs_.size(); ++i) {
         ticker.tick();
         Rec& rec = recs_[i];

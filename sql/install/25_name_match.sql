@@ -70,7 +70,7 @@ CREATE OPERATOR CLASS cdp.gin_name_ops FOR TYPE text USING gin AS
     FUNCTION 6 cdp.gin_name_triconsistent(internal, int2, text, int4, internal, internal, internal),
     STORAGE int4;
 COMMENT ON OPERATOR CLASS cdp.gin_name_ops USING gin IS
-    'GIN index on person names for %~ (keys: token deletion variants, nickname rows, phonetic codes, initials).';
+    'GIN index on person names for %~ (keys: token deletion variants, phonetic codes, initials, initial-token pairs; README "Name matching").';
 
 -- GiST ------------------------------------------------------------------------
 CREATE FUNCTION cdp.gist_name_compress(internal) RETURNS internal

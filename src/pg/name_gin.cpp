@@ -15,6 +15,7 @@ extern "C" {
 #include "access/stratnum.h"
 }
 
+#include <algorithm>
 #include <cstring>
 
 #include "pg/boundary.h"
@@ -26,17 +27,45 @@ namespace {
 constexpr StrategyNumber kSimilarStrategy = 1;
 
 // Flat copy of a QueryPlan in palloc'd memory (lives as long as the scan).
+// Nearly every key proves levels for one query token only; for those,
+// `token[k]` is that token and `level_a[k]`/`level_b[k]` its levels in the two
+// cases of the bound (QueryPlan), so consistent() (called for every candidate
+// item) does two max operations per present key instead of two matrix rows.
+// token[k] < 0: the key serves several tokens (pair keys), use the rows.
 struct FlatPlan {
     int32 n_tokens;
     int32 n_keys;
     double threshold;
-    double levels[FLEXIBLE_ARRAY_MEMBER];  // n_keys * n_tokens
+    const double* levels_b;                // n_keys * n_tokens
+    const double* level_a;                 // n_keys
+    const double* level_b;                 // n_keys
+    const int32* token;                    // n_keys
+    double levels[FLEXIBLE_ARRAY_MEMBER];  // n_keys * n_tokens, then the arrays above
 };
 
 template <class Present>
 double flat_bound(const FlatPlan* fp, Present present) {
-    return cdp::namematch::levels_upper_bound(static_cast<std::size_t>(fp->n_tokens),
-                                              static_cast<std::size_t>(fp->n_keys), fp->levels, present);
+    namespace nm = cdp::namematch;
+    const std::size_t n = static_cast<std::size_t>(fp->n_tokens), nk = static_cast<std::size_t>(fp->n_keys);
+    if (n == 0) return nm::levels_upper_bound(0, nk, fp->levels, fp->levels_b, present);
+    double ua[nm::kMaxTokens], ub[nm::kMaxTokens];
+    for (std::size_t i = 0; i < n; ++i) ua[i] = ub[i] = nm::kUnkeyed;
+    for (std::size_t k = 0; k < nk; ++k) {
+        if (!present(k)) continue;
+        const int32 t = fp->token[k];
+        if (t >= 0) {
+            if (fp->level_a[k] > ua[t]) ua[t] = fp->level_a[k];
+            if (fp->level_b[k] > ub[t]) ub[t] = fp->level_b[k];
+        } else {
+            const double* la = fp->levels + k * n;
+            const double* lb = fp->levels_b + k * n;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (la[i] > ua[i]) ua[i] = la[i];
+                if (lb[i] > ub[i]) ub[i] = lb[i];
+            }
+        }
+    }
+    return std::max(nm::upper_bound(ua, n), nm::upper_bound(ub, n));
 }
 
 void* palloc_guarded(std::size_t n) {
@@ -58,7 +87,7 @@ Datum cdp_gin_name_extract_value(PG_FUNCTION_ARGS) {
         auto* nkeys = reinterpret_cast<int32*>(PG_GETARG_POINTER(1));
         const auto& name =
             cdp::pg::namematch::prepared(cdp::pg::text_arg(fcinfo, 0), cdp::pg::namematch::kStored);
-        auto keys = cdp::namematch::index_keys(name);
+        auto keys = cdp::namematch::index_keys(name, /*pairs=*/true);
         auto* out = static_cast<Datum*>(palloc_guarded(sizeof(Datum) * keys.size()));
         for (std::size_t i = 0; i < keys.size(); ++i) out[i] = Int32GetDatum(static_cast<int32>(keys[i]));
         *nkeys = static_cast<int32>(keys.size());
@@ -79,17 +108,38 @@ Datum cdp_gin_name_extract_query(PG_FUNCTION_ARGS) {
                              cdp::sqlstate::kInternalError);
         const auto& name =
             cdp::pg::namematch::prepared(cdp::pg::text_arg(fcinfo, 0), cdp::pg::namematch::kQuery);
-        const auto plan = cdp::namematch::query_plan(name);
+        const auto plan = cdp::namematch::query_plan(name, /*pairs=*/true);
         const double t = cdp::pg::guc::similarity_threshold;
         const std::size_t nk = plan.keys.size(), nt = plan.n_tokens;
 
-        auto* fp =
-            static_cast<FlatPlan*>(palloc_guarded(offsetof(FlatPlan, levels) + sizeof(double) * nk * nt));
+        auto* fp = static_cast<FlatPlan*>(palloc_guarded(
+            offsetof(FlatPlan, levels) + sizeof(double) * (2 * nk * nt + 2 * nk) + sizeof(int32) * nk));
         fp->n_tokens = static_cast<int32>(nt);
         fp->n_keys = static_cast<int32>(nk);
         fp->threshold = t;
-        if (nk * nt > 0) std::memcpy(fp->levels, plan.levels.data(), sizeof(double) * nk * nt);
-
+        double* levels_b = fp->levels + nk * nt;
+        double* level_a = levels_b + nk * nt;
+        double* level_b = level_a + nk;
+        auto* token = reinterpret_cast<int32*>(level_b + nk);
+        fp->levels_b = levels_b;
+        fp->level_a = level_a;
+        fp->level_b = level_b;
+        fp->token = token;
+        if (nk * nt > 0) {
+            std::memcpy(fp->levels, plan.levels.data(), sizeof(double) * nk * nt);
+            std::memcpy(levels_b, plan.levels_b.data(), sizeof(double) * nk * nt);
+        }
+        for (std::size_t k = 0; k < nk; ++k) {
+            int32 tok = -1, used = 0;
+            for (std::size_t i = 0; i < nt; ++i)
+                if (plan.levels[k * nt + i] > 0.0 || plan.levels_b[k * nt + i] > 0.0) {
+                    tok = static_cast<int32>(i);
+                    ++used;
+                }
+            token[k] = used == 1 ? tok : -1;
+            level_a[k] = used == 1 ? plan.levels[k * nt + static_cast<std::size_t>(tok)] : 0.0;
+            level_b[k] = used == 1 ? plan.levels_b[k * nt + static_cast<std::size_t>(tok)] : 0.0;
+        }
         auto* keys = static_cast<Datum*>(palloc_guarded(sizeof(Datum) * nk));
         auto* ex = static_cast<Pointer*>(palloc_guarded(sizeof(Pointer) * nk));
         for (std::size_t i = 0; i < nk; ++i) {

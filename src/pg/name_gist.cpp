@@ -75,7 +75,7 @@ NameKey* make_key(uint8 flags, std::size_t payload, uint8 m_min, uint8 m_max) {
 }
 
 NameKey* leaf_key(const nm::Name& name) {
-    auto keys = nm::index_keys(name);
+    auto keys = nm::index_keys(name, /*pairs=*/false);
     const auto m = static_cast<uint8>(name.tokens.size());
     if (keys.size() <= kMaxLeafKeys) {
         NameKey* k = make_key(kArray, keys.size() * sizeof(uint32), m, m);
@@ -120,7 +120,7 @@ const nm::QueryPlan& cached_plan(std::string_view raw) {
     static nm::QueryPlan plan;
     if (!valid || last != raw) {
         valid = false;
-        plan = nm::query_plan(cdp::pg::namematch::prepared(raw, cdp::pg::namematch::kQuery));
+        plan = nm::query_plan(cdp::pg::namematch::prepared(raw, cdp::pg::namematch::kQuery), /*pairs=*/false);
         last.assign(raw);
         valid = true;
     }

@@ -17,10 +17,12 @@
 // bound, so an index scan never drops a row the operator accepts.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cdp::namematch {
@@ -44,6 +46,10 @@ inline constexpr double kBoundSlack = 1e-9;
 struct NicknameInfo {
     std::vector<int> groups;  // rows containing the token (sorted)
     std::vector<int> roots;   // rows whose canonical name is the token (sorted)
+    // Every other entry sharing a row with the token, with the token score of
+    // the pair: kNickRoot when one of the two is the canonical name of a
+    // shared row, else kNickPair (the query keys of the nickname relation).
+    std::vector<std::pair<std::string, double>> related;
 };
 // Rows of the table that contain the normalised token; nullptr when none.
 // The table lives for the whole process.
@@ -89,26 +95,46 @@ bool within_one_edit(std::u32string_view a, std::u32string_view b);
 // Keys are 32-bit hashes of (kind, string).  Equal keys hash equally, so a
 // collision can only add candidates (removed by the recheck), never lose one.
 enum class KeyKind : char {
-    kDeletion = 'D',  // the token and every string one code point shorter (len >= 2)
-    kNickname = 'N',  // a nickname table row
+    kDeletion = 'D',  // the token and every string one code point shorter (len >= 2); a query
+                      // token also looks up, as D keys, the names related to it by the nickname table
     kPhonetic = 'P',  // a double metaphone code
     kFirst = 'F',     // first code point of a token of length >= 2 (index side)
     kInitial = 'I',   // a one-code-point token (index side)
     kEmpty = 'E',     // the name has no token
+    kPair = 'J',      // an initial of the stored name with a D key of another of its tokens
 };
 std::uint32_t key_hash(KeyKind kind, std::string_view s);
 
 // Keys of a stored name (GIN extractValue, GiST leaf), sorted and unique.
-std::vector<std::uint32_t> index_keys(const Name& name);
+// `pairs`: include the pair keys (kPair, see QueryPlan); GIN does, GiST does
+// not (they would double its leaves and saturate its signatures).  The
+// query plan must be built with the same choice.
+std::vector<std::uint32_t> index_keys(const Name& name, bool pairs = true);
 
 // Keys of a query name with, for every key and query token, the level the
-// key proves (0: not a key of that token).
+// key proves (0: not a key of that token), in two matrices, one per case of
+// the best assignment of the query's tokens to the stored name's tokens:
+//  A. no query token of 2+ code points is matched to a stored initial by its
+//     first letter: `levels` holds every evidence except that initial one
+//     (the I:<first letter> key of such a token);
+//  B. some query token x is: then every other query token z matched through
+//     a D key k (typo, equality, nickname) has the pair key
+//     J:<first letter of x>|k in the stored name (index_keys emits
+//     J:<initial>|k for every D key k of its other tokens).  `levels_b`
+//     holds every evidence except the D keys themselves: the initial one,
+//     phonetic, F/I keys of one-letter query tokens, and pair keys (which
+//     prove kInitial for x and the level of k for z).
+// The score is at most the larger of the two bounds.  A plan built without
+// pair keys puts the D-key evidence in `levels_b` too.  Without pair keys a
+// frequent initial key (I:j) would make GIN read every D key of the other
+// tokens: with them, only the rare pair key.
 struct QueryPlan {
     std::size_t n_tokens = 0;
     std::vector<std::uint32_t> keys;  // sorted, unique
-    std::vector<double> levels;       // keys.size() * n_tokens, row-major by key
+    std::vector<double> levels;       // case A, keys.size() * n_tokens, row-major by key
+    std::vector<double> levels_b;     // case B, same shape
 };
-QueryPlan query_plan(const Name& query);
+QueryPlan query_plan(const Name& query, bool pairs = true);
 
 // Upper bound of score(query, stored) for a stored name with m tokens,
 // m in [m_min, m_max], given ub[i] >= best score of query token i.
@@ -117,32 +143,37 @@ QueryPlan query_plan(const Name& query);
 double upper_bound(double* ub, std::size_t n, std::size_t m_min = 0, std::size_t m_max = kMaxTokens);
 
 // Bound from key presence: present(k) says whether key k of the plan (whose
-// levels are `levels`, n_keys * n_tokens, row-major) may be among the stored
-// name's keys.  For an empty query (n_tokens == 0) the bound is 1 when a key
-// (the kEmpty key) is present and 0 otherwise.
+// levels are `levels` and `levels_b`, n_keys * n_tokens, row-major) may be
+// among the stored name's keys: the larger of the case A and case B bounds.
+// For an empty query (n_tokens == 0) the bound is 1 when a key (the kEmpty
+// key) is present and 0 otherwise.
 template <class Present>
-double levels_upper_bound(std::size_t n, std::size_t n_keys, const double* levels, Present present,
-                          std::size_t m_min = 0, std::size_t m_max = kMaxTokens) {
+double levels_upper_bound(std::size_t n, std::size_t n_keys, const double* levels, const double* levels_b,
+                          Present present, std::size_t m_min = 0, std::size_t m_max = kMaxTokens) {
     if (n == 0) {
         for (std::size_t k = 0; k < n_keys; ++k)
             if (present(k)) return 1.0;
         return 0.0;
     }
-    double ub[kMaxTokens];
-    for (std::size_t i = 0; i < n; ++i) ub[i] = kUnkeyed;
+    double ua[kMaxTokens], ub[kMaxTokens];
+    for (std::size_t i = 0; i < n; ++i) ua[i] = ub[i] = kUnkeyed;
     for (std::size_t k = 0; k < n_keys; ++k) {
         if (!present(k)) continue;
-        const double* lv = levels + k * n;
-        for (std::size_t i = 0; i < n; ++i)
-            if (lv[i] > ub[i]) ub[i] = lv[i];
+        const double* la = levels + k * n;
+        const double* lb = levels_b + k * n;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (la[i] > ua[i]) ua[i] = la[i];
+            if (lb[i] > ub[i]) ub[i] = lb[i];
+        }
     }
-    return upper_bound(ub, n, m_min, m_max);
+    return std::max(upper_bound(ua, n, m_min, m_max), upper_bound(ub, n, m_min, m_max));
 }
 
 template <class Present>
 double plan_upper_bound(const QueryPlan& plan, Present present, std::size_t m_min = 0,
                         std::size_t m_max = kMaxTokens) {
-    return levels_upper_bound(plan.n_tokens, plan.keys.size(), plan.levels.data(), present, m_min, m_max);
+    return levels_upper_bound(plan.n_tokens, plan.keys.size(), plan.levels.data(), plan.levels_b.data(),
+                              present, m_min, m_max);
 }
 
 // Same for a stored name whose keys are known exactly: `stored` holds its

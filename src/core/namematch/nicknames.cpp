@@ -58,6 +58,24 @@ Table build() {
         if (any) ++row;
     }
     t.rows = static_cast<std::size_t>(row);
+    // Related entries: members of the token's rows, with the pair's level.
+    std::vector<std::vector<std::string>> members(static_cast<std::size_t>(row));
+    for (const auto& [token, info] : rows)
+        for (int r : info.groups) members[static_cast<std::size_t>(r)].push_back(token);
+    for (auto& [token, info] : rows) {
+        std::map<std::string, double> rel;
+        for (int r : info.groups) {
+            const bool token_root = std::binary_search(info.roots.begin(), info.roots.end(), r);
+            for (const auto& other : members[static_cast<std::size_t>(r)]) {
+                if (other == token) continue;
+                const auto& oi = rows.at(other);
+                const bool other_root = std::binary_search(oi.roots.begin(), oi.roots.end(), r);
+                double& lv = rel[other];
+                lv = std::max(lv, token_root || other_root ? kNickRoot : kNickPair);
+            }
+        }
+        info.related.assign(rel.begin(), rel.end());
+    }
     t.by_token.assign(std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
     return t;
 }

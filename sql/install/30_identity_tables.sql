@@ -23,6 +23,38 @@ INSERT INTO cdp.identifier_types (id_type, priority, max_per_customer, seeded) V
     ('device_id', 5, 20, true),
     ('anonymous_id', 6, 100, true);
 
+-- A DBA's change to a seeded row marks it changed (seeded = false) so that
+-- pg_dump keeps it.  On restore, CREATE EXTENSION inserts the defaults again
+-- before the dumped rows are loaded: an INSERT of a seeded type's name then
+-- replaces that type's defaults instead of failing on the primary key.
+CREATE FUNCTION cdp._identifier_types_changed() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF OLD.seeded AND NEW.seeded AND
+       (NEW.id_type, NEW.priority, NEW.max_per_customer, NEW.max_records_per_value, NEW.blocked_values)
+       IS DISTINCT FROM (OLD.id_type, OLD.priority, OLD.max_per_customer, OLD.max_records_per_value, OLD.blocked_values) THEN
+      NEW.seeded := false;
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF EXISTS (SELECT 1 FROM cdp.identifier_types WHERE id_type = NEW.id_type AND seeded) THEN
+    UPDATE cdp.identifier_types
+       SET priority = NEW.priority, max_per_customer = NEW.max_per_customer,
+           max_records_per_value = NEW.max_records_per_value, blocked_values = NEW.blocked_values,
+           seeded = NEW.seeded
+     WHERE id_type = NEW.id_type;
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END $$;
+COMMENT ON FUNCTION cdp._identifier_types_changed() IS
+    'Trigger of cdp.identifier_types: a changed seeded row is marked changed (so pg_dump keeps it); an INSERT of a seeded type (pg_restore) replaces its defaults.';
+CREATE TRIGGER identifier_types_changed BEFORE INSERT OR UPDATE ON cdp.identifier_types
+    FOR EACH ROW EXECUTE FUNCTION cdp._identifier_types_changed();
+COMMENT ON TRIGGER identifier_types_changed ON cdp.identifier_types IS
+    'Keeps DBA changes to seeded identifier types across pg_dump/pg_restore.';
+
 CREATE TABLE cdp.sources (
     source     text PRIMARY KEY CHECK (length(source) BETWEEN 1 AND 200),
     priority   int  NOT NULL DEFAULT 100 CHECK (priority >= 1),

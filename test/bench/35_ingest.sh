@@ -57,6 +57,7 @@ SELECT g % 100000, 'track', 'Prefill', jsonb_build_object('n', g), '{}', timesta
 INSERT INTO ingest_peer_events (record_id, type, event, properties, context, occurred_at, message_id)
 SELECT record_id, type, event, properties, context, occurred_at, message_id FROM cdp.events WHERE event = 'Prefill';
 VACUUM ANALYZE cdp.events; VACUUM ANALYZE ingest_peer_events;
+CHECKPOINT;
 SQL
 ours=$(time_sql "$ours_sql" 3)
 peer=$(time_sql "$peer_sql" 3)

@@ -263,13 +263,13 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
             // Bulk change (typically after a deferred load): rewrite the
             // table in one pass when its lock is free, else UPDATE.
             const char* write_path = upd_r.empty() ? "none" : "update";
+            ident::RewriteStats rewrite;
             const int64 min_rewrite = cdp::pg::guc::bulk_rewrite_min_records;
             if (!upd_r.empty() && min_rewrite > 0 && static_cast<int64>(upd_r.size()) >= min_rewrite &&
                 upd_r.size() * 4 >= n) {
                 std::vector<int64> all_c(n);
                 for (size_t i = 0; i < n; ++i) all_c[i] = final_id[cluster_of[i]];
-                int64 copied = 0;
-                if (ident::rewrite_records_customer_ids(rids, all_c, &copied)) write_path = "rewrite";
+                if (ident::rewrite_records_customer_ids(rids, all_c, &rewrite)) write_path = "rewrite";
             }
             if (!upd_r.empty() && std::strcmp(write_path, "update") == 0)
                 spi.exec(
@@ -357,7 +357,12 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                 ",\"write_ms\":" + msf(t_replayed, t_end) + ",\"write_path\":\"" + write_path +
                 "\",\"write_detail_ms\":{\"customers\":" + msf(t_replayed, t_customers) +
                 ",\"records\":" + msf(t_customers, t_records) +
-                ",\"aliases_and_log\":" + msf(t_records, t_end) + "}}";
+                ",\"aliases_and_log\":" + msf(t_records, t_end) +
+                (std::strcmp(write_path, "rewrite") == 0
+                     ? ",\"rewrite_copy\":" + std::to_string(static_cast<int64>(rewrite.copy_ms)) +
+                           ",\"rewrite_indexes\":" + std::to_string(static_cast<int64>(rewrite.index_ms))
+                     : std::string()) +
+                "}}";
             return out;
         }();
         return cdp::pg::jsonb_datum(result);

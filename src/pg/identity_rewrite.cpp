@@ -17,6 +17,8 @@ extern "C" {
 #include "utils/snapmgr.h"
 }
 
+#include <chrono>
+
 #include "pg/boundary.h"
 #include "pg/identity_rewrite.h"
 
@@ -42,12 +44,13 @@ size_t find_record(const int64* R, size_t n, int64 rid, size_t hint) noexcept {
 }  // namespace
 
 bool rewrite_records_customer_ids(const std::vector<int64>& rids, const std::vector<int64>& cids,
-                                  int64* rows_written) {
+                                  RewriteStats* stats) {
     const int64* R = rids.data();
     const int64* C = cids.data();
     const size_t n = rids.size();
     bool done = false;
     int64 written = 0;
+    auto t0 = std::chrono::steady_clock::now(), t1 = t0, t2 = t0;
     pg_call([&] {
         Oid relid = get_relname_relid("records", get_namespace_oid("cdp", false));
         if (!OidIsValid(relid)) elog(ERROR, "cdp.records is missing");
@@ -110,13 +113,19 @@ bool rewrite_records_customer_ids(const std::vector<int64>& rids, const std::vec
         pfree(nulls);
         table_close(new_rel, NoLock);
         table_close(old_rel, NoLock);
+        t1 = std::chrono::steady_clock::now();
         // Swap the files, rebuild every index of cdp.records (sorted bulk
         // builds, unique constraints checked) and drop the transient heap.
         finish_heap_swap(relid, new_oid, false, false, true, true, RecentXmin, ReadNextMultiXactId(),
                          persistence);
+        t2 = std::chrono::steady_clock::now();
         done = true;
     });
-    if (rows_written) *rows_written = written;
+    if (stats) {
+        stats->rows = written;
+        stats->copy_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+        stats->index_ms = std::chrono::duration<double, std::milli>(t2 - t1).count();
+    }
     return done;
 }
 

@@ -25,9 +25,13 @@ namespace cdp::pg::identity {
 
 // `rids` ascending, `cids[i]` the customer of rids[i] (0 = NULL).  Rows whose
 // record_id is not in `rids` keep their customer_id.  Returns false, having
-// changed nothing, when the lock is not free.  `rows_written` gets the number
-// of rows copied.
+// changed nothing, when the lock is not free.
+struct RewriteStats {
+    int64 rows = 0;       // rows copied
+    double copy_ms = 0;   // writing the new heap
+    double index_ms = 0;  // swapping files and rebuilding the indexes
+};
 bool rewrite_records_customer_ids(const std::vector<int64>& rids, const std::vector<int64>& cids,
-                                  int64* rows_written);
+                                  RewriteStats* stats);
 
 }  // namespace cdp::pg::identity

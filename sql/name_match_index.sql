@@ -148,6 +148,13 @@ SET enable_seqscan = off;
 SELECT id, name FROM nm_names_gin WHERE name %~ 'zebulon quatermaine' ORDER BY id;
 RESET enable_seqscan;
 
+-- GIN without the initial/D pair keys (operator class option pairs = false)
+CREATE TEMP TABLE nm_names_gin_np AS SELECT * FROM nm_names;
+CREATE INDEX nm_names_gin_np_idx ON nm_names_gin_np USING gin (name cdp.gin_name_ops (pairs = false));
+ANALYZE nm_names_gin_np;
+SELECT * FROM pg_temp.nm_compare('nm_names_gin_np', 'nm_names_gin_np_idx');
+SELECT pg_relation_size('nm_names_gin_np_idx') < pg_relation_size('nm_names_gin_idx') AS without_pairs_smaller;
+
 -- GiST
 CREATE TEMP TABLE nm_names_gist AS SELECT * FROM nm_names;
 CREATE INDEX nm_names_gist_idx ON nm_names_gist USING gist (name cdp.gist_name_ops);

@@ -61,6 +61,12 @@ CREATE FUNCTION cdp.gin_name_triconsistent(internal, int2, text, int4, internal,
 COMMENT ON FUNCTION cdp.gin_name_triconsistent(internal, int2, text, int4, internal, internal, internal) IS
     'GIN support (cdp.gin_name_ops): ternary form of gin_name_consistent.';
 
+CREATE FUNCTION cdp.gin_name_options(internal) RETURNS void
+    AS 'MODULE_PATHNAME', 'cdp_gin_name_options'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gin_name_options(internal) IS
+    'GIN support (cdp.gin_name_ops): operator class option pairs (bool, default true; README "Name matching").';
+
 CREATE OPERATOR CLASS cdp.gin_name_ops FOR TYPE text USING gin AS
     OPERATOR 1 cdp.%~ (text, text),
     FUNCTION 1 pg_catalog.btint4cmp(int4, int4),
@@ -68,6 +74,7 @@ CREATE OPERATOR CLASS cdp.gin_name_ops FOR TYPE text USING gin AS
     FUNCTION 3 cdp.gin_name_extract_query(text, internal, int2, internal, internal, internal, internal),
     FUNCTION 4 cdp.gin_name_consistent(internal, int2, text, int4, internal, internal, internal, internal),
     FUNCTION 6 cdp.gin_name_triconsistent(internal, int2, text, int4, internal, internal, internal),
+    FUNCTION 7 cdp.gin_name_options(internal),
     STORAGE int4;
 COMMENT ON OPERATOR CLASS cdp.gin_name_ops USING gin IS
     'GIN index on person names for %~ (keys: token deletion variants, phonetic codes, initials, initial-token pairs; README "Name matching").';

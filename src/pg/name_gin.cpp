@@ -12,6 +12,7 @@
 
 extern "C" {
 #include "access/gin.h"
+#include "access/reloptions.h"
 #include "access/stratnum.h"
 }
 
@@ -68,6 +69,23 @@ double flat_bound(const FlatPlan* fp, Present present) {
     return std::max(nm::upper_bound(ua, n), nm::upper_bound(ub, n));
 }
 
+// Operator class options: CREATE INDEX ... USING gin (name cdp.gin_name_ops (pairs = false)).
+struct GinNameOptions {
+    int32 vl_len_;  // varlena header (do not touch)
+    bool pairs;     // index the initial/D pair keys (default true)
+};
+
+// extractValue and extractQuery read the index's option, so both sides of a
+// scan agree on the key set.
+bool pairs_option(FunctionCallInfo fcinfo) {
+    bool pairs = true;
+    cdp::pg::pg_call([&] {
+        if (PG_HAS_OPCLASS_OPTIONS())
+            pairs = reinterpret_cast<const GinNameOptions*>(PG_GET_OPCLASS_OPTIONS())->pairs;
+    });
+    return pairs;
+}
+
 void* palloc_guarded(std::size_t n) {
     void* p = nullptr;
     cdp::pg::pg_call([&] { p = palloc0(n); });
@@ -80,6 +98,22 @@ PG_FUNCTION_INFO_V1(cdp_gin_name_extract_value);
 PG_FUNCTION_INFO_V1(cdp_gin_name_extract_query);
 PG_FUNCTION_INFO_V1(cdp_gin_name_consistent);
 PG_FUNCTION_INFO_V1(cdp_gin_name_triconsistent);
+PG_FUNCTION_INFO_V1(cdp_gin_name_options);
+
+// options(internal local_relopts) -> void
+Datum cdp_gin_name_options(PG_FUNCTION_ARGS) {
+    return cdp::pg::guarded([&] {
+        auto* relopts = reinterpret_cast<local_relopts*>(PG_GETARG_POINTER(0));
+        cdp::pg::pg_call([&] {
+            init_local_reloptions(relopts, sizeof(GinNameOptions));
+            add_local_bool_reloption(relopts, "pairs",
+                                     "index initial/token pair keys (faster %~ on names with common "
+                                     "initials, larger index)",
+                                     true, offsetof(GinNameOptions, pairs));
+        });
+        return Datum{0};
+    });
+}
 
 // extractValue(text, internal nkeys) -> internal (Datum[] of int4)
 Datum cdp_gin_name_extract_value(PG_FUNCTION_ARGS) {
@@ -87,7 +121,7 @@ Datum cdp_gin_name_extract_value(PG_FUNCTION_ARGS) {
         auto* nkeys = reinterpret_cast<int32*>(PG_GETARG_POINTER(1));
         const auto& name =
             cdp::pg::namematch::prepared(cdp::pg::text_arg(fcinfo, 0), cdp::pg::namematch::kStored);
-        auto keys = cdp::namematch::index_keys(name, /*pairs=*/true);
+        auto keys = cdp::namematch::index_keys(name, pairs_option(fcinfo));
         auto* out = static_cast<Datum*>(palloc_guarded(sizeof(Datum) * keys.size()));
         for (std::size_t i = 0; i < keys.size(); ++i) out[i] = Int32GetDatum(static_cast<int32>(keys[i]));
         *nkeys = static_cast<int32>(keys.size());
@@ -108,7 +142,7 @@ Datum cdp_gin_name_extract_query(PG_FUNCTION_ARGS) {
                              cdp::sqlstate::kInternalError);
         const auto& name =
             cdp::pg::namematch::prepared(cdp::pg::text_arg(fcinfo, 0), cdp::pg::namematch::kQuery);
-        const auto plan = cdp::namematch::query_plan(name, /*pairs=*/true);
+        const auto plan = cdp::namematch::query_plan(name, pairs_option(fcinfo));
         const double t = cdp::pg::guc::similarity_threshold;
         const std::size_t nk = plan.keys.size(), nt = plan.n_tokens;
 

@@ -26,7 +26,7 @@ TRUNCATE cdp.records, cdp.identifiers, cdp.customers, cdp.customer_aliases, cdp.
 INSERT INTO cdp.sources (source) VALUES ('bench') ON CONFLICT DO NOTHING;
 INSERT INTO cdp.records (record_id, source, source_key)
 SELECT i, 'bench', 'k' || i FROM generate_series(1, $1) i;
-SELECT setval('cdp.records_record_id_seq', $1);
+SELECT setval('cdp.records_record_id_seq', $1) \\gset
 INSERT INTO cdp.identifiers (record_id, id_type, id_value)
 SELECT i, t, v FROM (SELECT i, (hashint4(i) & 2147483647) % greatest($1 / 3, 1) AS p FROM generate_series(1, $1) i) r,
   LATERAL (VALUES
@@ -114,13 +114,9 @@ rm -rf "$tmp"
 
 # small graph: recursive CTE and loop of UPDATEs (they do not finish at 1M)
 load_graph "$small"
-export TIME_SQL_PRELUDE="SELECT cdp.version()"
-ours=$(time_sql "SELECT cdp.resolve_identities()" 1)
 cte="WITH RECURSIVE e AS (SELECT a.record_id AS x, b.record_id AS y FROM cdp.identifiers a JOIN cdp.identifiers b USING (id_type, id_value) WHERE a.record_id <> b.record_id),
   reach(root, r) AS (SELECT record_id, record_id FROM cdp.records UNION SELECT reach.root, e.y FROM reach JOIN e ON e.x = reach.r)
   SELECT count(DISTINCT c) FROM (SELECT r, min(root) AS c FROM reach GROUP BY r) s"
-peer=$(time_sql "$cte" 1)
-report "resolve_identities: ${small} records, write-back" "$ours" "recursive CTE closure" "$peer" "CTE: read only"
 loop="DO \$\$ DECLARE k int; BEGIN
   CREATE TEMP TABLE lab AS SELECT record_id, record_id AS label FROM cdp.records;
   CREATE INDEX ON lab (record_id); ANALYZE lab;
@@ -132,12 +128,23 @@ loop="DO \$\$ DECLARE k int; BEGIN
   END LOOP;
   UPDATE cdp.records r SET customer_id = lab.label FROM lab WHERE r.record_id = lab.record_id;
   DROP TABLE lab; END \$\$"
-bench_psql -c "UPDATE cdp.records SET customer_id = NULL" >/dev/null
-peer=$(time_sql "$loop" 1)
-bench_psql -c "UPDATE cdp.records SET customer_id = NULL" >/dev/null
-ours=$(time_sql "SELECT cdp.resolve_identities()" 1)
-unset TIME_SQL_PRELUDE
-report "resolve_identities: ${small} records, write-back" "$ours" "loop of UPDATEs (labels)" "$peer" ""
+# vs_cte_and_loop LABEL: ours (all records unresolved, with write-back) against
+# the recursive CTE (read only), then against the label loop (with write-back).
+vs_cte_and_loop() {
+  export TIME_SQL_PRELUDE="SELECT cdp.version()"   # library loaded before timing
+  local ours peer customers
+  ours=$(time_sql "SELECT cdp.resolve_identities()" 1)
+  customers=$(bench_psql -At -c "SELECT count(DISTINCT customer_id) FROM cdp.records")
+  peer=$(time_sql "$cte" 1)
+  report "resolve_identities: $1" "$ours" "recursive CTE closure" "$peer" "$customers customers; CTE read only"
+  bench_psql -c "UPDATE cdp.records SET customer_id = NULL" >/dev/null
+  peer=$(time_sql "$loop" 1)
+  bench_psql -c "UPDATE cdp.records SET customer_id = NULL" >/dev/null
+  ours=$(time_sql "SELECT cdp.resolve_identities()" 1)
+  unset TIME_SQL_PRELUDE
+  report "resolve_identities: $1" "$ours" "loop of UPDATEs (labels)" "$peer" "both write back"
+}
+vs_cte_and_loop "${small} records, write-back"
 
 # chains: the same three on components of 20 records linked in a line
 # (diameter 19), where the closure's size grows with the square of the
@@ -148,20 +155,11 @@ SET client_min_messages = warning;
 TRUNCATE cdp.records, cdp.identifiers, cdp.customers, cdp.customer_aliases, cdp.merge_log CASCADE;
 INSERT INTO cdp.sources (source) VALUES ('bench') ON CONFLICT DO NOTHING;
 INSERT INTO cdp.records (record_id, source, source_key) SELECT i, 'bench', 'k' || i FROM generate_series(1, $chain) i;
-SELECT setval('cdp.records_record_id_seq', $chain);
+SELECT setval('cdp.records_record_id_seq', $chain) \\gset
 INSERT INTO cdp.identifiers (record_id, id_type, id_value)
 SELECT i, 'anonymous_id', 'c' || i FROM generate_series(1, $chain) i
 UNION ALL
 SELECT i, 'anonymous_id', 'c' || (i + 1) FROM generate_series(1, $chain) i WHERE i % 20 <> 0;
 VACUUM ANALYZE cdp.records, cdp.identifiers;
 SQL
-export TIME_SQL_PRELUDE="SELECT cdp.version()"
-ours=$(time_sql "SELECT cdp.resolve_identities()" 1)
-peer=$(time_sql "$cte" 1)
-report "resolve_identities: ${chain} records in chains of 20" "$ours" "recursive CTE closure" "$peer" "$(bench_psql -At -c "SELECT count(DISTINCT customer_id) FROM cdp.records") customers"
-bench_psql -c "UPDATE cdp.records SET customer_id = NULL" >/dev/null
-peer=$(time_sql "$loop" 1)
-bench_psql -c "UPDATE cdp.records SET customer_id = NULL" >/dev/null
-ours=$(time_sql "SELECT cdp.resolve_identities()" 1)
-unset TIME_SQL_PRELUDE
-report "resolve_identities: ${chain} records in chains of 20" "$ours" "loop of UPDATEs (labels)" "$peer" ""
+vs_cte_and_loop "${chain} records in chains of 20"

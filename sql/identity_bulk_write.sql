@@ -105,6 +105,18 @@ RESET enable_indexscan; RESET enable_bitmapscan;
 INSERT INTO cdp.records (source, source_key) VALUES ('bw_src', 'k1');
 SELECT cdp.resolve_identities() ->> 'records_changed' AS second_run_changes;
 
+-- a scan of cdp.records open in this session (a cursor): no rewrite under it
+SELECT pg_temp.bw_wipe();
+SELECT pg_temp.bw_load();
+BEGIN;
+DECLARE bw_cur CURSOR FOR SELECT source_key FROM cdp.records WHERE source = 'bw_src' ORDER BY record_id;
+FETCH 2 FROM bw_cur;
+SELECT cdp.resolve_identities() ->> 'write_path' AS write_path_with_open_cursor;
+FETCH 2 FROM bw_cur;
+COMMIT;
+SELECT pg_temp.bw_snapshot('bw_cursor');
+SELECT pg_temp.bw_diff('bw_ref', 'bw_cursor') AS cursor_run_vs_reference;
+
 -- 3. the UPDATE path on the same data gives the same partition
 SELECT pg_temp.bw_wipe();
 SELECT pg_temp.bw_load();

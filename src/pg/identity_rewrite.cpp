@@ -61,6 +61,10 @@ bool rewrite_records_customer_ids(const std::vector<int64>& rids, const std::vec
         if (old_rel->trigdesc != nullptr)
             for (int t = 0; t < old_rel->trigdesc->numtriggers; ++t)
                 if (!old_rel->trigdesc->triggers[t].tgisinternal) plain = false;
+        // A scan of cdp.records still open in this session (the call sits in a
+        // query reading the table, or a cursor is open): the files must not
+        // be swapped under it, as ALTER TABLE's CheckTableNotInUse() says.
+        if (old_rel->rd_refcnt > 1) plain = false;
         if (!plain) {
             table_close(old_rel, NoLock);  // the lock stays until commit, harmlessly
             return;

@@ -12,7 +12,8 @@
 // free at once (ConditionalLockRelationOid): it never waits, so it can never
 // deadlock with a session that reads cdp.records and then waits for the
 // graph lock; the caller falls back to an UPDATE when it returns false
-// (also when cdp.records has user triggers or rules, which expect UPDATEs).  As
+// (also when cdp.records has user triggers or rules, which expect UPDATEs,
+// or when a scan of it is open in this session).  As
 // with any table rewrite, a transaction whose snapshot predates the commit
 // sees the table as empty if it first touches it afterwards (see README).
 #pragma once

@@ -251,8 +251,12 @@ int32_t Engine::process_record(int64_t record_id, const uint32_t* begin, const u
         if (tx != ty) return tx < ty;
         return values_.value_of(x) < values_.value_of(y);
     });
-    for (uint32_t v : vals)
-        if (!values_.blocked(v)) add_limited(nodes_[find(node)], v);
+    {
+        Node& own = nodes_[find(node)];
+        own.limited.reserve(own.limited.size() + vals.size());  // one allocation, not one per growth step
+        for (uint32_t v : vals)
+            if (!values_.blocked(v)) add_limited(own, v);
+    }
 
     for (uint32_t v : vals) {
         if (values_.blocked(v)) {

@@ -14,7 +14,7 @@ std::string sha256_hex(std::string_view data) {
         throw Error("SHA-256 digest failed (libcrypto)", sqlstate::kInternalError);
     static const char hex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(2 * len);
+    out.reserve(std::size_t{2} * len);
     for (unsigned int i = 0; i < len; ++i) {
         out.push_back(hex[digest[i] >> 4]);
         out.push_back(hex[digest[i] & 0x0F]);

@@ -163,3 +163,21 @@ TEST(IdentityInput, RejectsNonStrings) {
     EXPECT_THROW(parse_identifiers(R"([1])"), cdp::Error);
     EXPECT_THROW(parse_identifiers(std::string(1000, '[') + std::string(1000, ']')), cdp::Error);
 }
+
+// The bulk loader interns with a hash computed beforehand (and prefetches its
+// slot): same ids as the plain path, across table growth, and distinct types
+// keep equal strings apart.
+TEST(IdentityValueTable, InternWithPrecomputedHashMatchesPlainIntern) {
+    ValueTable a, b;
+    for (int i = 0; i < 42000; ++i) {  // each (type, value) twice: i and i + 21000
+        std::string v = "v" + std::to_string(i % 7000);
+        int type = i % 3;
+        uint64_t h = ValueTable::hash(type, v);
+        b.prefetch(h);
+        ASSERT_EQ(a.intern(type, v), b.intern(type, v, h)) << i;
+    }
+    EXPECT_EQ(a.size(), b.size());
+    EXPECT_EQ(a.size(), 3u * 7000u);
+    EXPECT_NE(b.lookup(0, "v1"), b.lookup(1, "v1"));
+    EXPECT_EQ(b.lookup(2, "v7000"), -1);
+}

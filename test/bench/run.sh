@@ -8,9 +8,17 @@ source "$(dirname "$0")/../../scripts/lib.sh"
 cdp_deps
 cdp_build_install
 WORK=$(mktemp -d /tmp/cdp-bench.XXXXXX); chmod 755 "$WORK"
+# On exit: stop the throwaway cluster, keep the results table in build/, and
+# remove the work directory (the 1M-row cluster takes ~9 GB).
+mkdir -p "$ROOT/build"
+finish() {
+  [ -f "$WORK/cluster/data/PG_VERSION" ] && cdp_cluster_stop "$WORK/cluster"
+  [ -f "$WORK/results.tsv" ] && cp "$WORK/results.tsv" "$ROOT/build/bench-results.tsv"
+  rm -rf "$WORK"
+}
+trap finish EXIT
 if [ -z "${PGHOST:-}" ] && [ -z "${PGPORT:-}" ]; then
   cdp_cluster_start "$WORK/cluster" "${CDP_BENCH_PORT:-54331}"
-  trap 'cdp_cluster_stop "$WORK/cluster"' EXIT
 fi
 export BENCH_DB=${BENCH_DB:-cdp_bench} BENCH_SCALE=${BENCH_SCALE:-1} BENCH_RESULTS=$WORK/results.tsv
 export BENCH_DATA=$ROOT/test/data
@@ -29,4 +37,4 @@ for b in "$ROOT"/test/bench/[0-9]*.sh; do
   (source "$ROOT/test/bench/lib.sh"; source "$b")
 done
 echo
-log "results (tab-separated) in $BENCH_RESULTS"
+log "results (tab-separated) in $ROOT/build/bench-results.tsv"

@@ -80,35 +80,55 @@ COMMENT ON OPERATOR CLASS cdp.gin_name_ops USING gin IS
     'GIN index on person names for %~ (keys: token deletion variants, phonetic codes, initials, initial-token pairs; README "Name matching").';
 
 -- GiST ------------------------------------------------------------------------
+-- Index key type of cdp.gist_name_ops: a token dictionary (README "Name
+-- matching").  Storage plain: keys are never compressed, so scans read them
+-- in place.
+CREATE TYPE cdp.gist_name_key;
+CREATE FUNCTION cdp.gist_name_key_in(cstring) RETURNS cdp.gist_name_key
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_key_in'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_key_in(cstring) IS 'Input of cdp.gist_name_key: always an error (keys are made by the index).';
+CREATE FUNCTION cdp.gist_name_key_out(cdp.gist_name_key) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_key_out'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_key_out(cdp.gist_name_key) IS 'Output of cdp.gist_name_key: kind, token counts, leading-token range, first tokens.';
+CREATE TYPE cdp.gist_name_key (
+    INTERNALLENGTH = VARIABLE,
+    INPUT = cdp.gist_name_key_in,
+    OUTPUT = cdp.gist_name_key_out,
+    STORAGE = plain
+);
+COMMENT ON TYPE cdp.gist_name_key IS 'Key of cdp.gist_name_ops: the distinct tokens (with phonetic code hashes) of the names below an index entry.';
+
 CREATE FUNCTION cdp.gist_name_compress(internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gist_name_compress'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cdp.gist_name_compress(internal) IS 'GiST support (cdp.gist_name_ops): a name becomes its sorted key hashes.';
+COMMENT ON FUNCTION cdp.gist_name_compress(internal) IS 'GiST support (cdp.gist_name_ops): a name becomes the dictionary of its tokens.';
 
 CREATE FUNCTION cdp.gist_name_decompress(internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gist_name_decompress'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cdp.gist_name_decompress(internal) IS 'GiST support (cdp.gist_name_ops): detoast a key.';
+COMMENT ON FUNCTION cdp.gist_name_decompress(internal) IS 'GiST support (cdp.gist_name_ops): keys are read in place.';
 
-CREATE FUNCTION cdp.gist_name_union(internal, internal) RETURNS bytea
+CREATE FUNCTION cdp.gist_name_union(internal, internal) RETURNS cdp.gist_name_key
     AS 'MODULE_PATHNAME', 'cdp_gist_name_union'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cdp.gist_name_union(internal, internal) IS 'GiST support (cdp.gist_name_ops): signature of a set of keys.';
+COMMENT ON FUNCTION cdp.gist_name_union(internal, internal) IS 'GiST support (cdp.gist_name_ops): union of token dictionaries (lossy when too large).';
 
 CREATE FUNCTION cdp.gist_name_penalty(internal, internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gist_name_penalty'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cdp.gist_name_penalty(internal, internal, internal) IS 'GiST support (cdp.gist_name_ops): signature bits a new entry adds.';
+COMMENT ON FUNCTION cdp.gist_name_penalty(internal, internal, internal) IS 'GiST support (cdp.gist_name_ops): leading-token range, then dictionary growth.';
 
 CREATE FUNCTION cdp.gist_name_picksplit(internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gist_name_picksplit'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cdp.gist_name_picksplit(internal, internal) IS 'GiST support (cdp.gist_name_ops): quadratic split on signatures.';
+COMMENT ON FUNCTION cdp.gist_name_picksplit(internal, internal) IS 'GiST support (cdp.gist_name_ops): split in token order.';
 
-CREATE FUNCTION cdp.gist_name_same(bytea, bytea, internal) RETURNS internal
+CREATE FUNCTION cdp.gist_name_same(cdp.gist_name_key, cdp.gist_name_key, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gist_name_same'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cdp.gist_name_same(bytea, bytea, internal) IS 'GiST support (cdp.gist_name_ops): key equality.';
+COMMENT ON FUNCTION cdp.gist_name_same(cdp.gist_name_key, cdp.gist_name_key, internal) IS 'GiST support (cdp.gist_name_ops): key equality.';
 
 CREATE FUNCTION cdp.gist_name_consistent(internal, text, int2, oid, internal) RETURNS bool
     AS 'MODULE_PATHNAME', 'cdp_gist_name_consistent'
@@ -122,6 +142,12 @@ CREATE FUNCTION cdp.gist_name_distance(internal, text, int2, oid, internal) RETU
 COMMENT ON FUNCTION cdp.gist_name_distance(internal, text, int2, oid, internal) IS
     'GiST support (cdp.gist_name_ops): lower bound of <~> for the names below (rechecked).';
 
+CREATE FUNCTION cdp.gist_name_sortsupport(internal) RETURNS void
+    AS 'MODULE_PATHNAME', 'cdp_gist_name_sortsupport'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.gist_name_sortsupport(internal) IS
+    'GiST support (cdp.gist_name_ops): token order of names, for the sorted (bottom-up) index build.';
+
 CREATE OPERATOR CLASS cdp.gist_name_ops FOR TYPE text USING gist AS
     OPERATOR 1 cdp.%~ (text, text),
     OPERATOR 2 cdp.<~> (text, text) FOR ORDER BY pg_catalog.float_ops,
@@ -131,8 +157,9 @@ CREATE OPERATOR CLASS cdp.gist_name_ops FOR TYPE text USING gist AS
     FUNCTION 4 cdp.gist_name_decompress(internal),
     FUNCTION 5 cdp.gist_name_penalty(internal, internal, internal),
     FUNCTION 6 cdp.gist_name_picksplit(internal, internal),
-    FUNCTION 7 cdp.gist_name_same(bytea, bytea, internal),
+    FUNCTION 7 cdp.gist_name_same(cdp.gist_name_key, cdp.gist_name_key, internal),
     FUNCTION 8 cdp.gist_name_distance(internal, text, int2, oid, internal),
-    STORAGE bytea;
+    FUNCTION 11 cdp.gist_name_sortsupport(internal),
+    STORAGE cdp.gist_name_key;
 COMMENT ON OPERATOR CLASS cdp.gist_name_ops USING gist IS
-    'GiST index on person names for %~ and KNN ORDER BY name <~> query (signatures of the gin_name_ops keys).';
+    'GiST index on person names for %~ and KNN ORDER BY name <~> query (token dictionaries, sorted build).';

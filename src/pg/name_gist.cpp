@@ -1,32 +1,44 @@
 // GiST operator class cdp.gist_name_ops for text %~ text and KNN ordering
 // by text <~> text.
 //
-// Index keys (stored as bytea):
-//   leaf      the sorted key hashes of the name (cdp::namematch::index_keys)
-//             and its token count; a name with very many keys is stored as a
-//             signature instead;
-//   internal  a signature (bitmap of kSigBytes bytes; key h sets bit
-//             h mod 8*kSigBytes) of every key below, and the range of token
-//             counts below.
-// A key "may be present" below an entry when the leaf array holds it or its
-// signature bit is set: never a false "absent", so the bound of
-// cdp::namematch::plan_upper_bound over the present keys is an upper bound of
-// the score of every name below (key lemma, namematch.h).  consistent()
-// accepts when the bound reaches the threshold (recheck); distance() returns
-// 1 - bound, a lower bound of the true distance (recheck for leaves), which
-// is what GiST's KNN ordering needs to return the exact nearest rows.
+// Keys (type cdp.gist_name_key, storage plain, so never compressed or
+// packed; read through VARDATA_ANY all the same):
+//   byte 0    flags: kDict (a token dictionary follows) or kAll (lossy:
+//             nothing known but the token counts)
+//   bytes 1-2 range of token counts of the names below (m_min, m_max)
+//   kRange    (internal keys) range of the leading tokens of the names below,
+//             [u8 len][lo][u8 len][hi], each cut to kRangeBytes: it guides
+//             penalty/picksplit only; a leaf's range is its first token
+//   then      the token dictionary (core/namematch/token_dict.h)
+// A leaf is the dictionary of its name.  An internal key is the union of the
+// dictionaries below while it fits in kMaxDictBytes, else kAll.  The bound
+// lemma (token_dict.h) makes DictQuery::upper_bound an upper bound of the
+// score of every name below: consistent() accepts when it reaches the
+// threshold (recheck), distance() returns 1 - bound, a lower bound of the
+// true distance (recheck), which is what GiST's KNN ordering needs to return
+// the exact nearest rows.
+//
+// Clustering: sortsupport orders leaves by their token sequences (tokens
+// sorted), so CREATE INDEX builds the tree bottom-up from sorted leaves and a
+// leaf page holds names sharing their alphabetically first token; the union
+// of a page is then small and specific, and a subtree without a token
+// related to every query token is pruned.  Later inserts follow the leading
+// token ranges (penalty), and splits cut pages in sort order (picksplit).
 #include "pg/pg.h"
 
 extern "C" {
 #include "access/gist.h"
 #include "access/stratnum.h"
+#include "utils/sortsupport.h"
 }
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/namematch/token_dict.h"
 #include "pg/boundary.h"
 #include "pg/convert.h"
 #include "pg/guc.h"
@@ -37,27 +49,49 @@ namespace nm = cdp::namematch;
 
 constexpr StrategyNumber kSimilarStrategy = 1;
 constexpr StrategyNumber kDistanceStrategy = 2;
-constexpr std::size_t kSigBytes = 128;     // 1024 bits per internal entry
-constexpr std::size_t kMaxLeafKeys = 256;  // more keys: the leaf stores a signature
+constexpr uint8 kDict = 1, kAll = 2, kHasRange = 4;
+constexpr std::size_t kRangeBytes = 24;
+// Keys must fit GISTMaxIndexKeySize (2024 bytes with 8 kB pages).
+constexpr std::size_t kMaxDictBytes = GISTMaxIndexKeySize - VARHDRSZ - 3 - 2 * (kRangeBytes + 1) - 16;
+// A name whose dictionary is larger is stored lossily (kAll).
+constexpr std::size_t kMaxLeafDictBytes = 1024;
 
-enum Flags : uint8 { kArray = 1, kSignature = 2, kAllTrue = 4 };
-
-struct NameKey {
-    int32 vl_len_;
-    uint8 flags;
-    uint8 m_min;  // token counts of the names below
-    uint8 m_max;
-    uint8 pad;
-    // kArray: uint32 keys[]; kSignature: uint8 sig[kSigBytes]; kAllTrue: nothing
+// Parsed view of a key.
+struct KeyView {
+    uint8 flags = kAll;
+    uint8 m_min = 0, m_max = nm::kMaxTokens;
+    std::string_view lo, hi;  // leading-token range
+    std::string_view dict;    // kDict only
 };
-constexpr std::size_t kHeader = sizeof(NameKey);
 
-const uint32* key_array(const NameKey* k) {
-    return reinterpret_cast<const uint32*>(reinterpret_cast<const char*>(k) + kHeader);
+KeyView parse(const void* p) {
+    const char* data = VARDATA_ANY(p);
+    const std::size_t len = VARSIZE_ANY_EXHDR(p);
+    KeyView v;
+    if (len < 3) return v;  // malformed: lossy, never a wrong "absent"
+    v.flags = static_cast<uint8>(data[0]);
+    v.m_min = static_cast<uint8>(data[1]);
+    v.m_max = static_cast<uint8>(data[2]);
+    std::string_view rest(data + 3, len - 3);
+    if (v.flags & kHasRange) {
+        auto take = [&rest](std::string_view& out) {
+            if (rest.empty()) return false;
+            const std::size_t n = static_cast<unsigned char>(rest[0]);
+            if (rest.size() < 1 + n) return false;
+            out = rest.substr(1, n);
+            rest.remove_prefix(1 + n);
+            return true;
+        };
+        if (!take(v.lo) || !take(v.hi)) return KeyView{};
+    }
+    if (v.flags & kDict) {
+        v.dict = rest;
+        if (!(v.flags & kHasRange)) v.lo = v.hi = nm::dict_first_token(v.dict).substr(0, kRangeBytes);
+    }
+    return v;
 }
-std::size_t key_count(const NameKey* k) { return (VARSIZE(k) - kHeader) / sizeof(uint32); }
-const uint8* key_sig(const NameKey* k) { return reinterpret_cast<const uint8*>(k) + kHeader; }
-uint8* key_sig(NameKey* k) { return reinterpret_cast<uint8*>(k) + kHeader; }
+
+const KeyView parse_entry(const GISTENTRY& e) { return parse(DatumGetPointer(e.key)); }
 
 void* palloc_guarded(std::size_t n) {
     void* p = nullptr;
@@ -65,83 +99,104 @@ void* palloc_guarded(std::size_t n) {
     return p;
 }
 
-NameKey* make_key(uint8 flags, std::size_t payload, uint8 m_min, uint8 m_max) {
-    auto* k = static_cast<NameKey*>(palloc_guarded(kHeader + payload));
-    SET_VARSIZE(k, kHeader + payload);
-    k->flags = flags;
-    k->m_min = m_min;
-    k->m_max = m_max;
-    return k;
-}
-
-NameKey* leaf_key(const nm::Name& name) {
-    auto keys = nm::index_keys(name, /*pairs=*/false);
-    const auto m = static_cast<uint8>(name.tokens.size());
-    if (keys.size() <= kMaxLeafKeys) {
-        NameKey* k = make_key(kArray, keys.size() * sizeof(uint32), m, m);
-        std::memcpy(reinterpret_cast<char*>(k) + kHeader, keys.data(), keys.size() * sizeof(uint32));
-        return k;
+// Build a key: flags, counts, optional range, dictionary.
+Datum make_key(uint8 flags, uint8 m_min, uint8 m_max, const std::string_view* range_lo,
+               const std::string_view* range_hi, std::string_view dict) {
+    std::string payload;
+    payload.push_back(static_cast<char>(flags | (range_lo ? kHasRange : 0)));
+    payload.push_back(static_cast<char>(m_min));
+    payload.push_back(static_cast<char>(m_max));
+    if (range_lo) {
+        const std::string_view lo = range_lo->substr(0, kRangeBytes), hi = range_hi->substr(0, kRangeBytes);
+        payload.push_back(static_cast<char>(lo.size()));
+        payload.append(lo);
+        payload.push_back(static_cast<char>(hi.size()));
+        payload.append(hi);
     }
-    NameKey* k = make_key(kSignature, kSigBytes, m, m);
-    for (uint32 h : keys) nm::signature_add(key_sig(k), kSigBytes, h);
-    return k;
+    if (flags & kDict) payload.append(dict);
+    auto* k = static_cast<char*>(palloc_guarded(VARHDRSZ + payload.size()));
+    SET_VARSIZE(k, VARHDRSZ + payload.size());
+    std::memcpy(VARDATA(k), payload.data(), payload.size());
+    return PointerGetDatum(k);
 }
 
-// OR the keys of `k` into the signature `sig`; false when k is all-true.
-bool add_to_signature(uint8* sig, const NameKey* k) {
-    if (k->flags & kAllTrue) return false;
-    if (k->flags & kArray) {
-        const uint32* a = key_array(k);
-        for (std::size_t i = 0, n = key_count(k); i < n; ++i) nm::signature_add(sig, kSigBytes, a[i]);
-    } else {
-        const uint8* s = key_sig(k);
-        for (std::size_t i = 0; i < kSigBytes; ++i) sig[i] |= s[i];
+int text_cmp(std::string_view a, std::string_view b) {
+    const std::size_t n = std::min(a.size(), b.size());
+    const int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
+    if (c != 0) return c;
+    return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+// Sort order of keys: leading-token range, then the token sequence.
+int key_compare(const KeyView& a, const KeyView& b) {
+    int c = text_cmp(a.lo, b.lo);
+    if (c != 0) return c;
+    if ((a.flags & kDict) && (b.flags & kDict)) {
+        c = nm::dict_compare(a.dict, b.dict);
+        if (c != 0) return c;
+    } else if ((a.flags & kDict) != (b.flags & kDict)) {
+        return (a.flags & kDict) ? -1 : 1;
     }
-    return true;
+    return text_cmp(a.hi, b.hi);
 }
 
-// Signature form of any key (all ones for all-true).
-void to_signature(const NameKey* k, uint8* sig) {
-    std::memset(sig, 0, kSigBytes);
-    if (!add_to_signature(sig, k)) std::memset(sig, 0xFF, kSigBytes);
+// Union of parsed keys.
+Datum union_of(const std::vector<KeyView>& keys) {
+    uint8 m_min = UINT8_MAX, m_max = 0;
+    std::string_view lo, hi;
+    bool all = false, first = true;
+    std::vector<std::string_view> dicts;
+    dicts.reserve(keys.size());
+    for (const auto& k : keys) {
+        m_min = std::min(m_min, k.m_min);
+        m_max = std::max(m_max, k.m_max);
+        if (first || text_cmp(k.lo, lo) < 0) lo = k.lo;
+        if (first || text_cmp(k.hi, hi) > 0) hi = k.hi;
+        first = false;
+        if (!(k.flags & kDict))
+            all = true;
+        else
+            dicts.push_back(k.dict);
+    }
+    std::string merged;
+    if (!all && !nm::merge_dicts(dicts, kMaxDictBytes, merged)) all = true;
+    return make_key(all ? kAll : kDict, m_min, m_max, &lo, &hi, merged);
 }
 
-NameKey* detoasted(Datum d) {
-    NameKey* k = nullptr;
-    cdp::pg::pg_call([&] { k = reinterpret_cast<NameKey*>(PG_DETOAST_DATUM(d)); });
-    return k;
-}
-
-// The query plan of the last query text (consistent/distance are called
-// once per visited entry with the same query).
-const nm::QueryPlan& cached_plan(std::string_view raw) {
+// The query of the last query text (consistent/distance are called once per
+// visited entry with the same query).
+const nm::DictQuery& cached_query(std::string_view raw) {
     static std::string last;
-    static bool valid = false;
-    static nm::QueryPlan plan;
-    if (!valid || last != raw) {
-        valid = false;
-        plan = nm::query_plan(cdp::pg::namematch::prepared(raw, cdp::pg::namematch::kQuery), /*pairs=*/false);
+    static std::unique_ptr<nm::DictQuery> query;
+    if (!query || last != raw) {
+        query.reset();
+        query = std::make_unique<nm::DictQuery>(
+            cdp::pg::namematch::prepared(raw, cdp::pg::namematch::kQuery));
         last.assign(raw);
-        valid = true;
     }
-    return plan;
+    return *query;
 }
 
-double key_bound(const NameKey* k, const nm::QueryPlan& plan) {
-    const std::size_t m_min = k->m_min, m_max = k->m_max;
-    if (k->flags & kAllTrue)
-        return nm::plan_upper_bound(
-            plan, [](std::size_t) { return true; }, m_min, m_max);
-    if (k->flags & kArray) {
-        return nm::sorted_keys_upper_bound(plan, key_array(k), key_count(k), m_min, m_max);
-    }
-    const uint8* s = key_sig(k);
-    return nm::plan_upper_bound(
-        plan, [&](std::size_t i) { return nm::signature_has(s, kSigBytes, plan.keys[i]); }, m_min, m_max);
+double key_bound(const KeyView& k, const nm::DictQuery& q) {
+    if (k.flags & kDict) return q.upper_bound(k.dict, k.m_min, k.m_max);
+    return q.unknown_upper_bound(k.m_min, k.m_max);
+}
+
+std::size_t common_prefix(std::string_view a, std::string_view b) {
+    std::size_t i = 0;
+    while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+    return i;
+}
+
+// Sortsupport comparator on leaf keys.
+int sort_compare(Datum a, Datum b, SortSupport) {
+    return key_compare(parse(DatumGetPointer(a)), parse(DatumGetPointer(b)));
 }
 }  // namespace
 
 extern "C" {
+PG_FUNCTION_INFO_V1(cdp_gist_name_key_in);
+PG_FUNCTION_INFO_V1(cdp_gist_name_key_out);
 PG_FUNCTION_INFO_V1(cdp_gist_name_compress);
 PG_FUNCTION_INFO_V1(cdp_gist_name_decompress);
 PG_FUNCTION_INFO_V1(cdp_gist_name_union);
@@ -150,6 +205,39 @@ PG_FUNCTION_INFO_V1(cdp_gist_name_picksplit);
 PG_FUNCTION_INFO_V1(cdp_gist_name_same);
 PG_FUNCTION_INFO_V1(cdp_gist_name_consistent);
 PG_FUNCTION_INFO_V1(cdp_gist_name_distance);
+PG_FUNCTION_INFO_V1(cdp_gist_name_sortsupport);
+
+Datum cdp_gist_name_key_in(PG_FUNCTION_ARGS) {
+    return cdp::pg::guarded([&]() -> Datum {
+        throw cdp::Error("cannot accept a value of type cdp.gist_name_key",
+                         cdp::sqlstate::kFeatureNotSupported);
+    });
+}
+
+// Text form for inspection (pageinspect): kind, token counts, range, tokens.
+Datum cdp_gist_name_key_out(PG_FUNCTION_ARGS) {
+    return cdp::pg::guarded([&] {
+        const KeyView k = parse(PG_GETARG_POINTER(0));
+        std::string s = (k.flags & kDict) ? "dict" : "all";
+        s += " m=" + std::to_string(k.m_min) + ".." + std::to_string(k.m_max);
+        s += " range=[" + std::string(k.lo) + "," + std::string(k.hi) + "]";
+        if (k.flags & kDict) {
+            nm::DictReader r(k.dict);
+            nm::DictEntry e;
+            std::size_t n = 0;
+            std::string toks;
+            while (r.next(e)) {
+                if (n < 8) toks += (n ? " " : "") + std::string(e.text);
+                ++n;
+            }
+            s += " tokens=" + std::to_string(n) + " bytes=" + std::to_string(k.dict.size()) + " {" + toks +
+                 (n > 8 ? " ...}" : "}");
+        }
+        char* out = nullptr;
+        cdp::pg::pg_call([&] { out = pstrdup(s.c_str()); });
+        return CStringGetDatum(out);
+    });
+}
 
 Datum cdp_gist_name_compress(PG_FUNCTION_ARGS) {
     return cdp::pg::guarded([&] {
@@ -157,157 +245,132 @@ Datum cdp_gist_name_compress(PG_FUNCTION_ARGS) {
         if (!entry->leafkey) return PointerGetDatum(entry);
         const auto& name =
             cdp::pg::namematch::prepared(cdp::pg::text_view(entry->key), cdp::pg::namematch::kStored);
-        NameKey* k = leaf_key(name);
+        const auto m = static_cast<uint8>(std::min<std::size_t>(name.tokens.size(), UINT8_MAX));
+        std::string dict;
+        Datum key;
+        if (nm::encode_name_dict(name, dict) && dict.size() <= kMaxLeafDictBytes) {
+            key = make_key(kDict, m, m, nullptr, nullptr, dict);
+        } else {
+            std::string_view lead;
+            for (const auto& t : name.tokens)
+                if (lead.empty() || text_cmp(t.text, lead) < 0) lead = t.text;
+            key = make_key(kAll, m, m, &lead, &lead, {});
+        }
         auto* out = static_cast<GISTENTRY*>(palloc_guarded(sizeof(GISTENTRY)));
-        gistentryinit(*out, PointerGetDatum(k), entry->rel, entry->page, entry->offset, false);
+        gistentryinit(*out, key, entry->rel, entry->page, entry->offset, false);
         return PointerGetDatum(out);
     });
 }
 
+// Keys are stored plain (never compressed); detoast only if that ever changes.
 Datum cdp_gist_name_decompress(PG_FUNCTION_ARGS) {
     return cdp::pg::guarded([&] {
         auto* entry = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
-        NameKey* k = detoasted(entry->key);
-        if (reinterpret_cast<Pointer>(k) == DatumGetPointer(entry->key)) return PointerGetDatum(entry);
+        auto* p = reinterpret_cast<varlena*>(DatumGetPointer(entry->key));
+        if (!VARATT_IS_COMPRESSED(p) && !VARATT_IS_EXTERNAL(p)) return PointerGetDatum(entry);
+        varlena* d = nullptr;
+        cdp::pg::pg_call([&] { d = PG_DETOAST_DATUM(entry->key); });
         auto* out = static_cast<GISTENTRY*>(palloc_guarded(sizeof(GISTENTRY)));
-        gistentryinit(*out, PointerGetDatum(k), entry->rel, entry->page, entry->offset, false);
+        gistentryinit(*out, PointerGetDatum(d), entry->rel, entry->page, entry->offset, false);
         return PointerGetDatum(out);
     });
 }
 
-// union(entryvec internal, size internal) -> bytea
+// union(entryvec internal, size internal) -> cdp.gist_name_key
 Datum cdp_gist_name_union(PG_FUNCTION_ARGS) {
     return cdp::pg::guarded([&] {
         auto* entryvec = reinterpret_cast<GistEntryVector*>(PG_GETARG_POINTER(0));
         auto* size = reinterpret_cast<int*>(PG_GETARG_POINTER(1));
-        NameKey* out = make_key(kSignature, kSigBytes, UINT8_MAX, 0);
-        bool all = false;
-        for (int i = 0; i < entryvec->n; ++i) {
-            const auto* k = reinterpret_cast<const NameKey*>(DatumGetPointer(entryvec->vector[i].key));
-            out->m_min = std::min(out->m_min, k->m_min);
-            out->m_max = std::max(out->m_max, k->m_max);
-            if (!all && !add_to_signature(key_sig(out), k)) all = true;
-        }
-        if (all || nm::signature_popcount(key_sig(out), kSigBytes) == kSigBytes * 8) {
-            uint8 lo = out->m_min, hi = out->m_max;
-            out = make_key(kAllTrue, 0, lo, hi);
-        }
-        *size = static_cast<int>(VARSIZE(out));
-        return PointerGetDatum(out);
+        std::vector<KeyView> keys;
+        keys.reserve(static_cast<std::size_t>(entryvec->n));
+        for (int i = 0; i < entryvec->n; ++i) keys.push_back(parse_entry(entryvec->vector[i]));
+        Datum out = union_of(keys);
+        *size = static_cast<int>(VARSIZE(DatumGetPointer(out)));
+        return out;
     });
 }
 
-// penalty(orig internal, new internal, result internal): bits the new entry
-// adds to the subtree's signature, plus a little for widening the token range.
+// penalty(orig internal, new internal, result internal): outside the
+// subtree's leading-token range costs most (less the longer the common
+// prefix with the nearer end); then the dictionary bytes the new name adds;
+// then widening the token-count range.
 Datum cdp_gist_name_penalty(PG_FUNCTION_ARGS) {
     return cdp::pg::guarded([&] {
         auto* orig = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
         auto* add = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(1));
         auto* result = reinterpret_cast<float*>(PG_GETARG_POINTER(2));
-        const auto* o = reinterpret_cast<const NameKey*>(DatumGetPointer(orig->key));
-        const auto* n = reinterpret_cast<const NameKey*>(DatumGetPointer(add->key));
-        uint8 so[kSigBytes], sn[kSigBytes];
-        to_signature(o, so);
-        to_signature(n, sn);
-        const std::size_t added = nm::signature_added(so, sn, kSigBytes);
+        const KeyView o = parse_entry(*orig), n = parse_entry(*add);
+        double p = 0.0;
+        const std::string_view lead = n.lo;
+        const bool below = text_cmp(lead, o.lo) < 0;
+        // A hi cut to kRangeBytes covers every token it prefixes.
+        const bool above = text_cmp(lead, o.hi) > 0 &&
+                           !(o.hi.size() == kRangeBytes && lead.substr(0, kRangeBytes) == o.hi);
+        if (below || above) {
+            const double shared = static_cast<double>(common_prefix(lead, below ? o.lo : o.hi));
+            p += 4.0 + 1.0 / (1.0 + shared);
+        }
+        if (o.flags & kDict) {
+            const double added =
+                (n.flags & kDict) ? static_cast<double>(nm::dict_added_bytes(o.dict, n.dict)) : kMaxDictBytes;
+            p += std::min(1.0, added / static_cast<double>(kMaxDictBytes));
+        }
         double widen = 0;
-        if (n->m_min < o->m_min) widen += o->m_min - n->m_min;
-        if (n->m_max > o->m_max) widen += n->m_max - o->m_max;
-        *result = static_cast<float>(added + 0.5 * widen);
+        if (n.m_min < o.m_min) widen += o.m_min - n.m_min;
+        if (n.m_max > o.m_max) widen += n.m_max - o.m_max;
+        p += 0.01 * widen;
+        *result = static_cast<float>(p);
         return PointerGetDatum(result);
     });
 }
 
-// picksplit: Guttman's quadratic split on signatures.  Seeds are the two
-// entries farthest apart (Hamming distance); every other entry goes to the
-// side whose signature it enlarges least (ties: the smaller side).
+// picksplit: entries in sort order, cut in the middle (keeps pages clustered
+// by leading token, as the sorted build made them).
 Datum cdp_gist_name_picksplit(PG_FUNCTION_ARGS) {
     return cdp::pg::guarded([&] {
         auto* entryvec = reinterpret_cast<GistEntryVector*>(PG_GETARG_POINTER(0));
         auto* v = reinterpret_cast<GIST_SPLITVEC*>(PG_GETARG_POINTER(1));
         const int maxoff = entryvec->n - 1;  // entries at FirstOffsetNumber..maxoff
         const std::size_t n = static_cast<std::size_t>(maxoff);
-        std::vector<uint8> sigs(n * kSigBytes);
-        std::vector<const NameKey*> keys(n);
+        std::vector<KeyView> keys(n);
+        std::vector<std::size_t> order(n);
         for (std::size_t i = 0; i < n; ++i) {
-            keys[i] = reinterpret_cast<const NameKey*>(DatumGetPointer(entryvec->vector[i + 1].key));
-            to_signature(keys[i], &sigs[i * kSigBytes]);
+            keys[i] = parse_entry(entryvec->vector[i + 1]);
+            order[i] = i;
         }
-        // Seeds in linear time: the entry farthest from the first, and the
-        // entry farthest from that one.
-        auto farthest = [&](std::size_t from, std::size_t skip) {
-            std::size_t arg = skip == 0 ? 1 : 0, best = 0;
-            for (std::size_t j = 0; j < n; ++j) {
-                if (j == skip) continue;
-                std::size_t d =
-                    nm::signature_hamming(&sigs[from * kSigBytes], &sigs[j * kSigBytes], kSigBytes);
-                if (d > best) best = d, arg = j;
-            }
-            return arg;
-        };
-        const std::size_t s1 = farthest(0, n), s2 = farthest(s1, s1);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return key_compare(keys[a], keys[b]) < 0; });
+        const std::size_t half = n / 2;
         auto nbytes = sizeof(OffsetNumber) * (n + 1);
         v->spl_left = static_cast<OffsetNumber*>(palloc_guarded(nbytes));
         v->spl_right = static_cast<OffsetNumber*>(palloc_guarded(nbytes));
         v->spl_nleft = v->spl_nright = 0;
-        std::vector<uint8> left(sigs.begin() + s1 * kSigBytes, sigs.begin() + (s1 + 1) * kSigBytes);
-        std::vector<uint8> right(sigs.begin() + s2 * kSigBytes, sigs.begin() + (s2 + 1) * kSigBytes);
-        uint8 lmin = keys[s1]->m_min, lmax = keys[s1]->m_max, rmin = keys[s2]->m_min, rmax = keys[s2]->m_max;
-        auto cost = [&](const std::vector<uint8>& side, std::size_t i) {
-            return nm::signature_added(side.data(), &sigs[i * kSigBytes], kSigBytes);
-        };
-        // Entries with the strongest preference first; the cubic term keeps
-        // the halves balanced (as pg_trgm's picksplit does).
-        std::vector<std::pair<std::ptrdiff_t, std::size_t>> order;
-        order.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            if (i == s1 || i == s2) continue;
-            auto d = static_cast<std::ptrdiff_t>(cost(left, i)) - static_cast<std::ptrdiff_t>(cost(right, i));
-            order.emplace_back(d < 0 ? -d : d, i);
-        }
-        std::stable_sort(order.begin(), order.end(),
-                         [](const auto& x, const auto& y) { return x.first > y.first; });
-        auto place = [&](std::size_t i, bool to_left) {
+        std::vector<KeyView> left, right;
+        for (std::size_t r = 0; r < n; ++r) {
+            const std::size_t i = order[r];
             const auto off = static_cast<OffsetNumber>(i + 1);
-            auto& side = to_left ? left : right;
-            for (std::size_t b = 0; b < kSigBytes; ++b) side[b] |= sigs[i * kSigBytes + b];
-            if (to_left) {
+            if (r < half) {
                 v->spl_left[v->spl_nleft++] = off;
-                lmin = std::min(lmin, keys[i]->m_min);
-                lmax = std::max(lmax, keys[i]->m_max);
+                left.push_back(keys[i]);
             } else {
                 v->spl_right[v->spl_nright++] = off;
-                rmin = std::min(rmin, keys[i]->m_min);
-                rmax = std::max(rmax, keys[i]->m_max);
+                right.push_back(keys[i]);
             }
-        };
-        place(s1, true);
-        place(s2, false);
-        for (const auto& [pref, i] : order) {
-            (void)pref;
-            const double cl = static_cast<double>(cost(left, i)), cr = static_cast<double>(cost(right, i));
-            const double diff = static_cast<double>(v->spl_nleft) - static_cast<double>(v->spl_nright);
-            const double wish = -diff * diff * diff * 0.1;
-            place(i, cl < cr + wish);
         }
-        auto finish = [&](const std::vector<uint8>& sig, uint8 lo, uint8 hi) {
-            NameKey* k = make_key(kSignature, kSigBytes, lo, hi);
-            std::memcpy(key_sig(k), sig.data(), kSigBytes);
-            return PointerGetDatum(k);
-        };
-        v->spl_ldatum = finish(left, lmin, lmax);
-        v->spl_rdatum = finish(right, rmin, rmax);
+        v->spl_ldatum = union_of(left);
+        v->spl_rdatum = union_of(right);
         return PointerGetDatum(v);
     });
 }
 
-// same(bytea, bytea, internal)
+// same(key, key, internal)
 Datum cdp_gist_name_same(PG_FUNCTION_ARGS) {
     return cdp::pg::guarded([&] {
-        const auto* a = reinterpret_cast<const NameKey*>(PG_GETARG_POINTER(0));
-        const auto* b = reinterpret_cast<const NameKey*>(PG_GETARG_POINTER(1));
+        const auto* a = PG_GETARG_POINTER(0);
+        const auto* b = PG_GETARG_POINTER(1);
         auto* result = reinterpret_cast<bool*>(PG_GETARG_POINTER(2));
-        *result = VARSIZE(a) == VARSIZE(b) && std::memcmp(a, b, VARSIZE(a)) == 0;
+        *result = VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+                  std::memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
         return PointerGetDatum(result);
     });
 }
@@ -324,9 +387,8 @@ Datum cdp_gist_name_consistent(PG_FUNCTION_ARGS) {
         *recheck = true;
         const double t = cdp::pg::guc::similarity_threshold;
         if (t <= 0.0) return BoolGetDatum(true);
-        const auto& plan = cached_plan(cdp::pg::text_arg(fcinfo, 1));
-        const auto* k = reinterpret_cast<const NameKey*>(DatumGetPointer(entry->key));
-        return BoolGetDatum(key_bound(k, plan) >= t);
+        const auto& q = cached_query(cdp::pg::text_arg(fcinfo, 1));
+        return BoolGetDatum(key_bound(parse_entry(*entry), q) >= t);
     });
 }
 
@@ -340,9 +402,15 @@ Datum cdp_gist_name_distance(PG_FUNCTION_ARGS) {
             throw cdp::Error("cdp.gist_name_ops: unknown strategy " + std::to_string(strategy),
                              cdp::sqlstate::kInternalError);
         *recheck = true;  // 1 - bound is a lower bound of the distance
-        const auto& plan = cached_plan(cdp::pg::text_arg(fcinfo, 1));
-        const auto* k = reinterpret_cast<const NameKey*>(DatumGetPointer(entry->key));
-        return Float8GetDatum(std::max(0.0, 1.0 - key_bound(k, plan)));
+        const auto& q = cached_query(cdp::pg::text_arg(fcinfo, 1));
+        return Float8GetDatum(std::max(0.0, 1.0 - key_bound(parse_entry(*entry), q)));
     });
+}
+
+// sortsupport(internal): order of leaves for the sorted index build.
+Datum cdp_gist_name_sortsupport(PG_FUNCTION_ARGS) {
+    auto* ssup = reinterpret_cast<SortSupport>(PG_GETARG_POINTER(0));
+    ssup->comparator = sort_compare;
+    PG_RETURN_VOID();
 }
 }

@@ -1,0 +1,129 @@
+// Token dictionaries: the keys of the GiST operator class cdp.gist_name_ops.
+// Pure C++; no PostgreSQL headers.
+//
+// A dictionary is the set of distinct normalised tokens of one or more names,
+// sorted by their UTF-8 bytes, each with 16-bit hashes of its double
+// metaphone codes.  A GiST leaf holds the dictionary of its name; an internal
+// entry the union of the dictionaries below it (while it fits; else the entry
+// becomes lossy, see name_gist.cpp).
+//
+// Bound lemma.  For a query token x and any stored token y whose dictionary
+// entry is e, token_score(x, y) <= entry_level(x, e), and entry_level is
+// never below 0.  So for every name N whose tokens all lie in dictionary D,
+// best(x_i) = max_{y in N} token_score(x_i, y) <= max(kUnkeyed,
+// max_{e in D} entry_level(x_i, e)), and score(query, N) is at most
+// upper_bound() of those per-token bounds (namematch.h).  entry_level follows
+// token_score case by case (score.cpp):
+//   equal texts 1; initials kInitial or 0 exactly as token_score;
+//   nickname relation: the level of the pair in the nickname table;
+//   phonetic: kPhonetic when a code hash of y equals one of x (a hash
+//   collision only raises the bound);
+//   one edit apart: the exact Jaro-Winkler; otherwise the unkeyed score,
+//   at most kUnkeyed (the per-token bound starts there).
+// Dictionaries store the texts exactly, so unlike key signatures they never
+// report a related token that is not there: the bound of a subtree is tight
+// up to the assignment relaxation.
+//
+// Encoding: consecutive entries [u8 len][u16 ph1][u16 ph2][len bytes of
+// text], little-endian, texts strictly increasing (bytewise, shorter first
+// on a common prefix).  A phonetic hash of 0 means "no code".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/namematch/namematch.h"
+
+namespace cdp::namematch {
+
+inline constexpr std::size_t kDictEntryHeader = 5;
+inline constexpr std::size_t kDictMaxTokenBytes = 255;
+
+// 16-bit hash of a double metaphone code, never 0 (0 = no code).
+std::uint16_t phonetic_hash16(std::string_view code);
+
+// One entry of an encoded dictionary.
+struct DictEntry {
+    std::string_view text;
+    std::uint16_t ph1 = 0, ph2 = 0;
+    std::size_t bytes = 0;  // encoded size (header + text)
+};
+
+// Iterates the entries of an encoded dictionary.  A malformed encoding ends
+// the iteration early (ok() false).
+class DictReader {
+public:
+    explicit DictReader(std::string_view dict) : p_(dict) {}
+    bool next(DictEntry& e);
+    bool ok() const { return ok_; }
+
+private:
+    std::string_view p_;
+    bool ok_ = true;
+};
+
+// Dictionary of one name.  False when a token is longer than
+// kDictMaxTokenBytes (the caller then stores a lossy key).
+bool encode_name_dict(const Name& name, std::string& out);
+
+// Union of dictionaries into `out`; false when it would exceed max_bytes.
+bool merge_dicts(const std::vector<std::string_view>& dicts, std::size_t max_bytes, std::string& out);
+
+// Encoded bytes of the entries of `add` missing from `base` (GiST penalty).
+std::size_t dict_added_bytes(std::string_view base, std::string_view add);
+
+// Order of dictionaries by their token sequences (GiST sorted build): names
+// sharing their alphabetically first token end up on the same leaf pages.
+int dict_compare(std::string_view a, std::string_view b);
+
+// First token of a dictionary ("" when empty).
+std::string_view dict_first_token(std::string_view dict);
+
+// A query prepared for bounding dictionaries.
+class DictQuery {
+public:
+    explicit DictQuery(const Name& query);
+
+    std::size_t n_tokens() const { return toks_.size(); }
+
+    // Upper bound of score(query, N) for every name N whose tokens all lie in
+    // `dict` and whose token count is in [m_min, m_max].
+    double upper_bound(std::string_view dict, std::size_t m_min, std::size_t m_max) const;
+
+    // Upper bound for names about which only the token count is known.
+    double unknown_upper_bound(std::size_t m_min, std::size_t m_max) const;
+
+    // Bound lemma: level of query token i against a dictionary entry.
+    double entry_level(std::size_t i, const DictEntry& e) const;
+
+private:
+    // Facts of an entry computed once for all query tokens.
+    struct EntryFacts {
+        std::size_t ncp = 0;      // code points
+        bool ascii = true;        // bytes are code points
+        bool maybe_nick = false;  // passes the nickname prefilter
+        std::uint32_t hash = 0;   // text hash (when maybe_nick)
+    };
+    EntryFacts facts(const DictEntry& e) const;
+    double level(std::size_t i, const DictEntry& e, const EntryFacts& f) const;
+
+    struct QToken {
+        std::string text;
+        std::u32string cps;
+        std::size_t ncp = 0;
+        bool ascii = true;
+        std::uint16_t ph1 = 0, ph2 = 0;
+        std::vector<std::pair<std::uint32_t, double>> nick;  // (hash of related text, level), sorted
+        std::vector<std::string_view> nick_texts;            // parallel to nick
+    };
+    std::vector<QToken> toks_;
+    // Nickname prefilter: bit (first byte % 64) of nick_filter_[length % 32]
+    // is set for every related text of every query token.
+    std::uint64_t nick_filter_[32] = {};
+};
+
+}  // namespace cdp::namematch

@@ -60,7 +60,11 @@ SELECT g AS id, pg_temp.nm_variant(b.f, b.l, g, n.nick) AS name
   FROM generate_series(1, 100000) g
   JOIN nm_base b ON b.b = 1 + (g * 7919) % (SELECT count(*) FROM nm_base)
   LEFT JOIN nm_nick n ON n.root = b.f AND n.k = 1 + g / 12 % n.cnt;
-INSERT INTO nm_names VALUES (100001, ''), (100002, 'X'), (100003, 'O''Brien-Smith, Mary-Jane Anne');
+INSERT INTO nm_names VALUES (100001, ''), (100002, 'X'), (100003, 'O''Brien-Smith, Mary-Jane Anne'),
+  -- a 300-letter token (GiST stores such a name lossily) and 40 tokens
+  (100004, 'Peggy ' || repeat('q', 300) || ' Miller'),
+  (100005, (SELECT string_agg(w, ' ') FROM (SELECT 'smith' w UNION ALL SELECT 'bill'
+                                           UNION ALL SELECT chr(97 + g % 26) || 'x' FROM generate_series(1, 38) g) s));
 SELECT count(*) AS names, count(DISTINCT name) AS distinct_names FROM nm_names;
 
 -- 50 queries: variants of base names not equal to the stored ones, plus
@@ -167,7 +171,7 @@ SELECT * FROM pg_temp.nm_compare('nm_names_gist', 'nm_names_gist_idx');
 
 -- KNN: the 10 smallest distances by the index equal the 10 smallest of the
 -- brute-force reference (ids may differ among equal distances).
-CREATE FUNCTION pg_temp.nm_knn()
+CREATE FUNCTION pg_temp.nm_knn(tbl text, idx text)
 RETURNS TABLE (queries bigint, distance_mismatches bigint, plans_without_index bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -177,22 +181,39 @@ BEGIN
   SET LOCAL enable_sort = off;
   queries := 0; distance_mismatches := 0; plans_without_index := 0;
   FOR q IN SELECT * FROM nm_queries LOOP
-    SELECT array_agg(d ORDER BY d) INTO got FROM (
-      SELECT name OPERATOR(cdp.<~>) q.query AS d FROM nm_names_gist ORDER BY name OPERATOR(cdp.<~>) q.query LIMIT 10) x;
+    EXECUTE format('SELECT array_agg(d ORDER BY d) FROM (SELECT name OPERATOR(cdp.<~>) %L AS d FROM %I '
+                   'ORDER BY name OPERATOR(cdp.<~>) %L LIMIT 10) x', q.query, tbl, q.query) INTO got;
     SELECT array_agg(1 - s ORDER BY 1 - s) INTO want FROM (
       SELECT s FROM nm_truth WHERE qid = q.qid ORDER BY s DESC LIMIT 10) y;
     queries := queries + 1;
     IF got IS DISTINCT FROM want THEN distance_mismatches := distance_mismatches + 1; END IF;
     plan := '';
-    FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT id FROM nm_names_gist ORDER BY name OPERATOR(cdp.<~>) %L LIMIT 10', q.query) LOOP
+    FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT id FROM %I ORDER BY name OPERATOR(cdp.<~>) %L LIMIT 10', tbl, q.query) LOOP
       plan := plan || line || E'\n';
     END LOOP;
-    IF position('Index Scan using nm_names_gist_idx' IN plan) = 0 THEN plans_without_index := plans_without_index + 1; END IF;
+    IF position('Index Scan using ' || idx IN plan) = 0 THEN plans_without_index := plans_without_index + 1; END IF;
   END LOOP;
   RETURN NEXT;
 END $$;
-SELECT * FROM pg_temp.nm_knn();
+SELECT * FROM pg_temp.nm_knn('nm_names_gist', 'nm_names_gist_idx');
 SET enable_seqscan = off;
 SELECT id, name, round((name <~> 'Bill Johnsen')::numeric, 4) AS distance
   FROM nm_names_gist ORDER BY name <~> 'Bill Johnsen', id LIMIT 5;
+RESET enable_seqscan;
+
+-- GiST built row by row (penalty and picksplit instead of the sorted build),
+-- rows arriving in random order, then updated and deleted: same answers.
+CREATE TEMP TABLE nm_names_gist_ins (id bigint, name text);
+CREATE INDEX nm_names_gist_ins_idx ON nm_names_gist_ins USING gist (name cdp.gist_name_ops);
+INSERT INTO nm_names_gist_ins SELECT * FROM nm_names ORDER BY md5(id::text);
+ANALYZE nm_names_gist_ins;
+SELECT * FROM pg_temp.nm_compare('nm_names_gist_ins', 'nm_names_gist_ins_idx');
+SELECT * FROM pg_temp.nm_knn('nm_names_gist_ins', 'nm_names_gist_ins_idx');
+UPDATE nm_names_gist_ins SET name = 'Quatermain, Zebulon' WHERE id = 1;
+DELETE FROM nm_names_gist_ins WHERE id = 2;
+SET enable_seqscan = off;
+SELECT id, name FROM nm_names_gist_ins WHERE name %~ 'zebulon quatermaine' ORDER BY id;
+-- the lossy key of a 300-letter token still finds its row
+SELECT id, length(name) FROM nm_names_gist_ins WHERE name %~ ('Peggy ' || repeat('q', 300) || ' Miller') ORDER BY id;
+SELECT id, length(name) FROM nm_names_gist_ins WHERE name %~ 'peggy miller' AND id > 100000 ORDER BY id;
 RESET enable_seqscan;

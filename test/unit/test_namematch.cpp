@@ -236,15 +236,3 @@ TEST(NameMatchKeys, UpperBoundFormula) {
     double ub2[2] = {1.0, 0.5};
     EXPECT_NEAR(nm::upper_bound(ub2, 2, 2, 2), 0.75, 1e-6);
 }
-
-TEST(NameMatchSignature, BitsAndDistances) {
-    std::uint8_t a[8] = {0}, b[8] = {0};
-    nm::signature_add(a, 8, 3);
-    nm::signature_add(a, 8, 64 + 5);
-    nm::signature_add(b, 8, 3);
-    EXPECT_TRUE(nm::signature_has(a, 8, 3));
-    EXPECT_TRUE(nm::signature_has(a, 8, 5));  // 69 % 64
-    EXPECT_FALSE(nm::signature_has(b, 8, 5));
-    EXPECT_EQ(nm::signature_popcount(a, 8), 2u);
-    EXPECT_EQ(nm::signature_hamming(a, b, 8), 1u);
-}

@@ -197,83 +197,11 @@ double upper_bound(double* ub, std::size_t n, std::size_t m_min, std::size_t m_m
     return std::min(1.0, best) + kBoundSlack;
 }
 
-double sorted_keys_upper_bound(const QueryPlan& plan, const void* stored, std::size_t n_stored,
-                               std::size_t m_min, std::size_t m_max) {
-    const auto* bytes = static_cast<const unsigned char*>(stored);
-    auto at = [bytes](std::size_t i) {
-        std::uint32_t v;
-        std::memcpy(&v, bytes + i * sizeof v, sizeof v);
-        return v;
-    };
-    const std::size_t nq = plan.keys.size();
-    std::vector<char> present(nq, 0);
-    std::size_t i = 0, j = 0;
-    while (i < nq && j < n_stored) {
-        const std::uint32_t a = plan.keys[i], b = at(j);
-        if (a == b) {
-            present[i] = 1;
-            ++i;
-            ++j;
-        } else if (a < b) {
-            ++i;
-        } else {
-            ++j;
-        }
-    }
-    return plan_upper_bound(
-        plan, [&](std::size_t k) { return present[k] != 0; }, m_min, m_max);
-}
-
 double unkeyed_upper_bound(const QueryPlan& plan) {
     if (plan.n_tokens == 0) return 0.0;
     double ub[kMaxTokens];
     for (std::size_t i = 0; i < plan.n_tokens; ++i) ub[i] = kUnkeyed;
     return upper_bound(ub, plan.n_tokens);
-}
-
-void signature_add(std::uint8_t* sig, std::size_t bytes, std::uint32_t key) noexcept {
-    const std::size_t bit = key % (bytes * 8);
-    sig[bit >> 3] = static_cast<std::uint8_t>(sig[bit >> 3] | (1u << (bit & 7)));
-}
-
-bool signature_has(const std::uint8_t* sig, std::size_t bytes, std::uint32_t key) noexcept {
-    const std::size_t bit = key % (bytes * 8);
-    return (sig[bit >> 3] >> (bit & 7)) & 1u;
-}
-
-namespace {
-// Portable SWAR popcount (the build does not assume -mpopcnt).
-inline std::size_t popcount64(std::uint64_t x) noexcept {
-    x = x - ((x >> 1) & 0x5555555555555555ull);
-    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
-    return static_cast<std::size_t>((x * 0x0101010101010101ull) >> 56);
-}
-
-template <class Op>
-std::size_t popcount_words(const std::uint8_t* a, const std::uint8_t* b, std::size_t bytes, Op op) noexcept {
-    std::size_t n = 0, i = 0;
-    for (; i + 8 <= bytes; i += 8) {
-        std::uint64_t x, y;
-        std::memcpy(&x, a + i, 8);
-        std::memcpy(&y, b + i, 8);
-        n += popcount64(op(x, y));
-    }
-    for (; i < bytes; ++i) n += popcount64(op(std::uint64_t{a[i]}, std::uint64_t{b[i]}) & 0xFFu);
-    return n;
-}
-}  // namespace
-
-std::size_t signature_popcount(const std::uint8_t* sig, std::size_t bytes) noexcept {
-    return popcount_words(sig, sig, bytes, [](std::uint64_t x, std::uint64_t) { return x; });
-}
-
-std::size_t signature_hamming(const std::uint8_t* a, const std::uint8_t* b, std::size_t bytes) noexcept {
-    return popcount_words(a, b, bytes, [](std::uint64_t x, std::uint64_t y) { return x ^ y; });
-}
-
-std::size_t signature_added(const std::uint8_t* base, const std::uint8_t* add, std::size_t bytes) noexcept {
-    return popcount_words(add, base, bytes, [](std::uint64_t x, std::uint64_t y) { return x & ~y; });
 }
 
 }  // namespace cdp::namematch

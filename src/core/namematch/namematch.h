@@ -1,6 +1,7 @@
 // Person-name matching (DESIGN.md section 2): cdp.name_similarity, the key
-// sets behind the GIN/GiST operator classes and the score upper bounds their
-// consistent/distance functions rely on.  Pure C++; no PostgreSQL headers.
+// sets behind the GIN operator class and the score upper bounds its
+// consistent functions rely on (the GiST operator class uses token
+// dictionaries instead: token_dict.h).  Pure C++; no PostgreSQL headers.
 //
 // The score and the keys are designed together; README "Name matching"
 // states the definition, this header the contract the index code relies on:
@@ -13,8 +14,8 @@
 // has best(x_i) = max_y token_score(x_i, y) <= ub_i, where ub_i is the
 // largest level of x_i's keys present (kUnkeyed if none), and
 // name_score <= upper_bound(ub, m) (see upper_bound()).  The GIN consistent
-// function and the GiST consistent/distance functions evaluate exactly that
-// bound, so an index scan never drops a row the operator accepts.
+// functions evaluate exactly that bound, so an index scan never drops a row
+// the operator accepts.
 #pragma once
 
 #include <algorithm>
@@ -105,10 +106,10 @@ enum class KeyKind : char {
 };
 std::uint32_t key_hash(KeyKind kind, std::string_view s);
 
-// Keys of a stored name (GIN extractValue, GiST leaf), sorted and unique.
-// `pairs`: include the pair keys (kPair, see QueryPlan); GIN does, GiST does
-// not (they would double its leaves and saturate its signatures).  The
-// query plan must be built with the same choice.
+// Keys of a stored name (GIN extractValue), sorted and unique.
+// `pairs`: include the pair keys (kPair, see QueryPlan); the GIN option
+// pairs = false leaves them out.  The query plan must be built with the same
+// choice.
 std::vector<std::uint32_t> index_keys(const Name& name, bool pairs = true);
 
 // Keys of a query name with, for every key and query token, the level the
@@ -176,24 +177,8 @@ double plan_upper_bound(const QueryPlan& plan, Present present, std::size_t m_mi
                               present, m_min, m_max);
 }
 
-// Same for a stored name whose keys are known exactly: `stored` holds its
-// sorted key hashes (n_stored of them, possibly unaligned); a merge of the
-// two sorted lists finds the present keys.
-double sorted_keys_upper_bound(const QueryPlan& plan, const void* stored, std::size_t n_stored,
-                               std::size_t m_min, std::size_t m_max);
-
 // Bound when no key at all is present: if it reaches the threshold, an index
 // cannot narrow the search and must visit every entry.
 double unkeyed_upper_bound(const QueryPlan& plan);
-
-// ---- GiST signatures ----------------------------------------------------------
-// Bitmap of `bytes` bytes; key h sets bit h % (8 * bytes).
-void signature_add(std::uint8_t* sig, std::size_t bytes, std::uint32_t key) noexcept;
-bool signature_has(const std::uint8_t* sig, std::size_t bytes, std::uint32_t key) noexcept;
-std::size_t signature_popcount(const std::uint8_t* sig, std::size_t bytes) noexcept;
-// Bits set in a or b but not both.
-std::size_t signature_hamming(const std::uint8_t* a, const std::uint8_t* b, std::size_t bytes) noexcept;
-// Bits set in `add` but not in `base` (what adding `add` would cost).
-std::size_t signature_added(const std::uint8_t* base, const std::uint8_t* add, std::size_t bytes) noexcept;
 
 }  // namespace cdp::namematch

@@ -72,12 +72,12 @@ ours=$(time_sql "CREATE INDEX bench_cdp_gist ON bench_names USING gist (name cdp
 peer=$(time_sql "CREATE INDEX bench_trgm_gist ON bench_names USING gist (name gist_trgm_ops)" 1)
 report "name GiST build, ${n} names" "$ours" "gist_trgm_ops build" "$peer" \
   "size $(size bench_cdp_gist | xargs printf '%.0f') MB vs $(size bench_trgm_gist | xargs printf '%.0f') MB"
-for q in 'mary johnson' 'Bill Smith'; do
-  ours=$(time_sql "SELECT name <~> '$q' FROM bench_names ORDER BY name <~> '$q' LIMIT 10" 5)
-  peer=$(time_sql "SELECT name <-> '$q' FROM bench_names ORDER BY name <-> '$q' LIMIT 10" 5)
+for q in 'mary johnson' 'Bill Smith' 'Rossi, Mario' 'j. williams'; do
+  ours=$(time_sql "SELECT name <~> '${q//\'/\'\'}' FROM bench_names ORDER BY name <~> '${q//\'/\'\'}' LIMIT 10" 7)
+  peer=$(time_sql "SELECT name <-> '${q//\'/\'\'}' FROM bench_names ORDER BY name <-> '${q//\'/\'\'}' LIMIT 10" 7)
   report "GiST KNN top-10 <~> '$q'" "$ours" "GiST KNN <-> (pg_trgm)" "$peer"
-  ours=$(time_sql "SELECT count(*) FROM bench_names WHERE name %~ '$q'" 3)
-  peer=$(time_sql "SELECT count(*) FROM bench_names WHERE name % '$q'" 3)
+  ours=$(time_sql "SELECT count(*) FROM bench_names WHERE name %~ '${q//\'/\'\'}'" 7)
+  peer=$(time_sql "SELECT count(*) FROM bench_names WHERE name % '${q//\'/\'\'}'" 7)
   report "GiST %~ '$q' (0.85)" "$ours" "GiST % (pg_trgm 0.3)" "$peer"
 done
 bench_psql -c "DROP TABLE bench_names" -c "ALTER DATABASE $BENCH_DB RESET ALL"

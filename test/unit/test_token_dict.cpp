@@ -128,6 +128,8 @@ TEST(TokenDict, ScoreWithinDictionaryBound) {
         std::string merged;
         ASSERT_TRUE(nm::merge_dicts(views, 1 << 20, merged));
         const double group_bound = dq.upper_bound(merged, m_min, m_max);
+        // the ASCII fast path computes exactly the reference levels
+        EXPECT_EQ(group_bound, dq.reference_upper_bound(merged, m_min, m_max));
         for (std::size_t g = 0; g < group.size(); ++g) {
             const double s = nm::score(q, group[g]);
             const std::size_t m = group[g].tokens.size();
@@ -158,6 +160,35 @@ TEST(TokenDict, BoundsAreTight) {
     EXPECT_LT(q.upper_bound(dict_of(nm::prepare("mario rossi")), 5, 5), 0.85);
     EXPECT_GE(nm::DictQuery(nm::prepare("")).upper_bound("", 0, 0), 1.0);
     EXPECT_EQ(nm::DictQuery(nm::prepare("")).upper_bound(merged, 1, 3), 0.0);
+}
+
+// Per token count: a page of two-token "william jones" and three-token
+// "s x johnson" cannot reach 0.85 for "bill smith" (william 0.9 and the
+// initial s 0.8 are never in one name of one count); without the count masks
+// the bound would be (0.9 + 0.8) / 2 = 0.85.
+TEST(TokenDict, BoundPerTokenCount) {
+    nm::DictQuery q(nm::prepare("bill smith"));
+    std::vector<std::string> dicts = {dict_of(nm::prepare("william jones")), dict_of(nm::prepare("s x johnson"))};
+    std::vector<std::string_view> views(dicts.begin(), dicts.end());
+    std::string merged;
+    ASSERT_TRUE(nm::merge_dicts(views, 4096, merged));
+    EXPECT_LT(q.upper_bound(merged, 2, 3), 0.85);
+    // with both in one two-token name the bound is reached
+    EXPECT_GE(q.upper_bound(dict_of(nm::prepare("william s")), 2, 2), 0.85);
+    // masks are OR-ed for shared tokens
+    std::vector<std::string> d2 = {dict_of(nm::prepare("smith")), dict_of(nm::prepare("smith jones")),
+                                   dict_of(nm::prepare("a b c d e f g h i smith"))};
+    std::vector<std::string_view> v2(d2.begin(), d2.end());
+    ASSERT_TRUE(nm::merge_dicts(v2, 4096, merged));
+    nm::DictReader r(merged);
+    nm::DictEntry e;
+    bool found = false;
+    while (r.next(e))
+        if (e.text == "smith") {
+            found = true;
+            EXPECT_EQ(e.mmask, nm::token_count_bit(1) | nm::token_count_bit(2) | nm::token_count_bit(10));
+        }
+    EXPECT_TRUE(found);
 }
 
 TEST(TokenDict, EncodingUnionOrder) {
@@ -202,9 +233,10 @@ TEST(TokenDict, EncodingUnionOrder) {
 }
 
 TEST(TokenDict, LongTokensAreRefused) {
-    nm::Name n = nm::prepare("mary " + std::string(300, 'q') + " smith");
+    nm::Name n = nm::prepare("mary " + std::string(128, 'q') + " smith");
     std::string d;
     EXPECT_FALSE(nm::encode_name_dict(n, d));
+    EXPECT_TRUE(nm::encode_name_dict(nm::prepare("mary " + std::string(127, 'q') + " smith"), d));
     // truncated input is never read past its end
     std::string ok = dict_of(nm::prepare("mary smith"));
     nm::DictReader r(std::string_view(ok).substr(0, ok.size() - 1));

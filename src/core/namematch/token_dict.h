@@ -24,9 +24,16 @@
 // report a related token that is not there: the bound of a subtree is tight
 // up to the assignment relaxation.
 //
-// Encoding: consecutive entries [u8 len][u16 ph1][u16 ph2][len bytes of
-// text], little-endian, texts strictly increasing (bytewise, shorter first
-// on a common prefix).  A phonetic hash of 0 means "no code".
+// Token counts: each entry carries a mask of the token counts of the names
+// holding it (bit c: c + 1 tokens; the last bit: kTokenCountClasses or
+// more), and the bound is taken per count, from the entries of names of that
+// count only: a page where the initial "s" occurs only in three-token names
+// cannot lift the bound of its two-token names.
+//
+// Encoding: consecutive entries [u8 head][u8 mask][u16 ph1][u16 ph2][text],
+// head = text length (7 bits) | 0x80 when the text is not pure ASCII; u16
+// little-endian; texts strictly increasing (bytewise, shorter first on a
+// common prefix).  A phonetic hash of 0 means "no code".
 #pragma once
 
 #include <cstddef>
@@ -40,8 +47,12 @@
 
 namespace cdp::namematch {
 
-inline constexpr std::size_t kDictEntryHeader = 5;
-inline constexpr std::size_t kDictMaxTokenBytes = 255;
+inline constexpr std::size_t kDictEntryHeader = 6;
+inline constexpr std::size_t kTokenCountClasses = 8;
+
+// Mask bit of a name with m tokens (0 for m = 0).
+std::uint8_t token_count_bit(std::size_t m);
+inline constexpr std::size_t kDictMaxTokenBytes = 127;
 
 // 16-bit hash of a double metaphone code, never 0 (0 = no code).
 std::uint16_t phonetic_hash16(std::string_view code);
@@ -49,7 +60,9 @@ std::uint16_t phonetic_hash16(std::string_view code);
 // One entry of an encoded dictionary.
 struct DictEntry {
     std::string_view text;
+    std::uint8_t mmask = 0;  // token counts of the names holding it
     std::uint16_t ph1 = 0, ph2 = 0;
+    bool ascii = true;      // text is pure ASCII (bytes are code points)
     std::size_t bytes = 0;  // encoded size (header + text)
 };
 
@@ -97,8 +110,13 @@ public:
     // Upper bound for names about which only the token count is known.
     double unknown_upper_bound(std::size_t m_min, std::size_t m_max) const;
 
-    // Bound lemma: level of query token i against a dictionary entry.
+    // Bound lemma: level of query token i against a dictionary entry (the
+    // reference; upper_bound() computes the same levels with a fast path
+    // for ASCII texts, test/unit/test_token_dict.cpp checks they agree).
     double entry_level(std::size_t i, const DictEntry& e) const;
+
+    // upper_bound() through entry_level() only (for tests).
+    double reference_upper_bound(std::string_view dict, std::size_t m_min, std::size_t m_max) const;
 
 private:
     // Facts of an entry computed once for all query tokens.
@@ -110,6 +128,12 @@ private:
     };
     EntryFacts facts(const DictEntry& e) const;
     double level(std::size_t i, const DictEntry& e, const EntryFacts& f) const;
+    // Level of an ASCII entry against an ASCII query token when it exceeds
+    // kUnkeyed, else anything <= kUnkeyed.
+    template <class Level>
+    double bound_impl(std::string_view dict, std::size_t m_min, std::size_t m_max, Level level_of) const;
+    double ascii_level(std::size_t i, const DictEntry& e, bool maybe_nick, std::uint32_t& hash,
+                       bool& hashed) const;
 
     struct QToken {
         std::string text;

@@ -170,8 +170,8 @@ const nm::DictQuery& cached_query(std::string_view raw) {
     static std::unique_ptr<nm::DictQuery> query;
     if (!query || last != raw) {
         query.reset();
-        query = std::make_unique<nm::DictQuery>(
-            cdp::pg::namematch::prepared(raw, cdp::pg::namematch::kQuery));
+        query =
+            std::make_unique<nm::DictQuery>(cdp::pg::namematch::prepared(raw, cdp::pg::namematch::kQuery));
         last.assign(raw);
     }
     return *query;
@@ -304,8 +304,8 @@ Datum cdp_gist_name_penalty(PG_FUNCTION_ARGS) {
         const std::string_view lead = n.lo;
         const bool below = text_cmp(lead, o.lo) < 0;
         // A hi cut to kRangeBytes covers every token it prefixes.
-        const bool above = text_cmp(lead, o.hi) > 0 &&
-                           !(o.hi.size() == kRangeBytes && lead.substr(0, kRangeBytes) == o.hi);
+        const bool above =
+            text_cmp(lead, o.hi) > 0 && !(o.hi.size() == kRangeBytes && lead.substr(0, kRangeBytes) == o.hi);
         if (below || above) {
             const double shared = static_cast<double>(common_prefix(lead, below ? o.lo : o.hi));
             p += 4.0 + 1.0 / (1.0 + shared);

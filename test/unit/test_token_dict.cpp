@@ -19,11 +19,11 @@ namespace nm = cdp::namematch;
 namespace {
 std::vector<std::string> universe() {
     std::vector<std::string> base = {
-        "william", "bill",   "will",   "willy",   "margaret", "peggy",    "maggie",    "mario",     "maria",
-        "marion",  "rossi",  "rosso",  "smith",   "smyth",    "schmidt",  "john",      "jon",       "jonathan",
-        "johann",  "robert", "bob",    "rob",     "alan",     "allen",    "ann",       "anna",      "al",
-        "li",      "m",      "r",      "j",       "x",        "ab",       "ba",        "abc",       "josé",
-        "jose",    "müller", "muller", "mueller", "łukasz",   "lukasz",   "Δημήτρης", "dimitris", "王"};
+        "william", "bill",   "will",   "willy",   "margaret", "peggy",   "maggie",   "mario",    "maria",
+        "marion",  "rossi",  "rosso",  "smith",   "smyth",    "schmidt", "john",     "jon",      "jonathan",
+        "johann",  "robert", "bob",    "rob",     "alan",     "allen",   "ann",      "anna",     "al",
+        "li",      "m",      "r",      "j",       "x",        "ab",      "ba",       "abc",      "josé",
+        "jose",    "müller", "muller", "mueller", "łukasz",   "lukasz",  "Δημήτρης", "dimitris", "王"};
     std::vector<std::string> out = base;
     std::mt19937 rng(5);
     for (const auto& b : base) {
@@ -91,7 +91,8 @@ TEST(TokenDict, EntryLevelBoundsTokenScore) {
             ASSERT_TRUE(r.next(e));
             const double s = nm::token_score(qx.tokens[0], sy.tokens[0]);
             const double l = q.entry_level(0, e);
-            EXPECT_GE(std::max(l, nm::kUnkeyed) + 1e-12, s) << qx.tokens[0].text << " vs " << sy.tokens[0].text;
+            EXPECT_GE(std::max(l, nm::kUnkeyed) + 1e-12, s)
+                << qx.tokens[0].text << " vs " << sy.tokens[0].text;
             if (s > nm::kUnkeyed) {
                 ++related;
                 // Related pairs are bounded exactly by the evidence level.
@@ -99,7 +100,8 @@ TEST(TokenDict, EntryLevelBoundsTokenScore) {
             } else if (l > nm::kUnkeyed) {
                 // Levels above kUnkeyed only come from real evidence
                 // (phonetic hashes may collide: allow those).
-                EXPECT_TRUE(l == nm::kPhonetic || l == nm::kNickPair || l == nm::kNickRoot || l == nm::kInitial)
+                EXPECT_TRUE(l == nm::kPhonetic || l == nm::kNickPair || l == nm::kNickRoot ||
+                            l == nm::kInitial)
                     << qx.tokens[0].text << " vs " << sy.tokens[0].text << " level " << l;
             }
         }
@@ -144,7 +146,8 @@ TEST(TokenDict, ScoreWithinDictionaryBound) {
 // threshold; one with the query's tokens reaches 1.
 TEST(TokenDict, BoundsAreTight) {
     nm::DictQuery q(nm::prepare("mario rossi"));
-    std::vector<std::string> dicts = {dict_of(nm::prepare("bill smith")), dict_of(nm::prepare("peggy miller")),
+    std::vector<std::string> dicts = {dict_of(nm::prepare("bill smith")),
+                                      dict_of(nm::prepare("peggy miller")),
                                       dict_of(nm::prepare("rossi catherine"))};
     std::vector<std::string_view> views(dicts.begin(), dicts.end());
     std::string merged;
@@ -168,7 +171,8 @@ TEST(TokenDict, BoundsAreTight) {
 // the bound would be (0.9 + 0.8) / 2 = 0.85.
 TEST(TokenDict, BoundPerTokenCount) {
     nm::DictQuery q(nm::prepare("bill smith"));
-    std::vector<std::string> dicts = {dict_of(nm::prepare("william jones")), dict_of(nm::prepare("s x johnson"))};
+    std::vector<std::string> dicts = {dict_of(nm::prepare("william jones")),
+                                      dict_of(nm::prepare("s x johnson"))};
     std::vector<std::string_view> views(dicts.begin(), dicts.end());
     std::string merged;
     ASSERT_TRUE(nm::merge_dicts(views, 4096, merged));

@@ -48,7 +48,6 @@ std::size_t code_points(std::string_view s) {
     return n;
 }
 
-
 bool bytes_equal(const char* a, const char* b, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i)
         if (a[i] != b[i]) return false;
@@ -68,7 +67,8 @@ bool one_edit_bytes(std::string_view a, std::string_view b) {
     if (i == la) return true;
     if (la == lb) {
         if (bytes_equal(p + i + 1, q + i + 1, la - i - 1)) return true;
-        return i + 1 < la && p[i] == q[i + 1] && p[i + 1] == q[i] && bytes_equal(p + i + 2, q + i + 2, la - i - 2);
+        return i + 1 < la && p[i] == q[i + 1] && p[i + 1] == q[i] &&
+               bytes_equal(p + i + 2, q + i + 2, la - i - 2);
     }
     return bytes_equal(p + i, q + i + 1, la - i);
 }
@@ -152,7 +152,8 @@ bool merge_dicts(const std::vector<std::string_view>& dicts, std::size_t max_byt
     for (std::size_t i = 0; i < all.size();) {
         std::size_t j = i;
         std::uint8_t mask = 0;
-        for (; j < all.size() && all[j].text == all[i].text; ++j) mask = static_cast<std::uint8_t>(mask | all[j].mmask);
+        for (; j < all.size() && all[j].text == all[i].text; ++j)
+            mask = static_cast<std::uint8_t>(mask | all[j].mmask);
         append_entry(out, all[i].text, mask, all[i].ph1, all[i].ph2);
         i = j;
     }
@@ -203,13 +204,15 @@ DictQuery::DictQuery(const Name& query) {
             for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
             std::vector<std::uint32_t> hashes(order.size());
             for (std::size_t i = 0; i < order.size(); ++i) hashes[i] = text_hash(t.nick->related[i].first);
-            std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return hashes[a] < hashes[b]; });
+            std::sort(order.begin(), order.end(),
+                      [&](std::size_t a, std::size_t b) { return hashes[a] < hashes[b]; });
             for (std::size_t i : order) {
                 const std::string_view text = t.nick->related[i].first;
                 q.nick.emplace_back(hashes[i], t.nick->related[i].second);
                 q.nick_texts.emplace_back(text);
                 if (!text.empty())
-                    nick_filter_[text.size() % 32] |= std::uint64_t{1} << (static_cast<unsigned char>(text[0]) % 64);
+                    nick_filter_[text.size() % 32] |= std::uint64_t{1}
+                                                      << (static_cast<unsigned char>(text[0]) % 64);
             }
         }
         toks_.push_back(std::move(q));
@@ -248,7 +251,8 @@ double DictQuery::level(std::size_t i, const DictEntry& e, const EntryFacts& f) 
         for (; it != x.nick.end() && it->first == h; ++it)
             if (x.nick_texts[static_cast<std::size_t>(it - x.nick.begin())] == y) s = std::max(s, it->second);
     }
-    if ((e.ph1 != 0 && (e.ph1 == x.ph1 || e.ph1 == x.ph2)) || (e.ph2 != 0 && (e.ph2 == x.ph1 || e.ph2 == x.ph2)))
+    if ((e.ph1 != 0 && (e.ph1 == x.ph1 || e.ph1 == x.ph2)) ||
+        (e.ph2 != 0 && (e.ph2 == x.ph1 || e.ph2 == x.ph2)))
         s = std::max(s, kPhonetic);
     if (x.ncp <= kMaxTypoLen && ny <= kMaxTypoLen) {
         const std::size_t d = x.ncp > ny ? x.ncp - ny : ny - x.ncp;
@@ -265,8 +269,8 @@ double DictQuery::level(std::size_t i, const DictEntry& e, const EntryFacts& f) 
         if (one_edit) {
             if (ycps.empty()) ycps = utf8::decode(y);
             // Same argument order as token_score (canonical by code points).
-            const double jw = ycps < x.cps ? similarity::jaro_winkler(ycps, x.cps)
-                                           : similarity::jaro_winkler(x.cps, ycps);
+            const double jw =
+                ycps < x.cps ? similarity::jaro_winkler(ycps, x.cps) : similarity::jaro_winkler(x.cps, ycps);
             s = std::max(s, jw);
         } else {
             s = std::max(s, kUnkeyed);
@@ -296,7 +300,8 @@ double DictQuery::ascii_level(std::size_t i, const DictEntry& e, bool maybe_nick
         if (x.text[0] == y[0]) l = std::max(l, kInitial);
         return l;
     }
-    if ((e.ph1 != 0 && (e.ph1 == x.ph1 || e.ph1 == x.ph2)) || (e.ph2 != 0 && (e.ph2 == x.ph1 || e.ph2 == x.ph2)))
+    if ((e.ph1 != 0 && (e.ph1 == x.ph1 || e.ph1 == x.ph2)) ||
+        (e.ph2 != 0 && (e.ph2 == x.ph1 || e.ph2 == x.ph2)))
         l = std::max(l, kPhonetic);
     if (maybe_nick && !x.nick.empty()) {
         if (!hashed) {
@@ -313,7 +318,8 @@ double DictQuery::ascii_level(std::size_t i, const DictEntry& e, bool maybe_nick
 }
 
 template <class Level>
-double DictQuery::bound_impl(std::string_view dict, std::size_t m_min, std::size_t m_max, Level level_of) const {
+double DictQuery::bound_impl(std::string_view dict, std::size_t m_min, std::size_t m_max,
+                             Level level_of) const {
     const std::size_t n = toks_.size();
     if (n == 0) return m_min == 0 ? 1.0 : 0.0;
     // Token-count classes in range: class c holds names with c + 1 tokens
@@ -359,11 +365,13 @@ double DictQuery::upper_bound(std::string_view dict, std::size_t m_min, std::siz
     const std::size_t n = toks_.size();
     return bound_impl(dict, m_min, m_max, [&](const DictEntry& e, double* lv) {
         const bool maybe_nick =
-            !e.text.empty() && ((nick_filter_[e.text.size() % 32] >> (static_cast<unsigned char>(e.text[0]) % 64)) & 1u);
+            !e.text.empty() &&
+            ((nick_filter_[e.text.size() % 32] >> (static_cast<unsigned char>(e.text[0]) % 64)) & 1u);
         std::uint32_t hash = 0;
         bool hashed = false;
         for (std::size_t i = 0; i < n; ++i)
-            lv[i] = (e.ascii && toks_[i].ascii) ? ascii_level(i, e, maybe_nick, hash, hashed) : entry_level(i, e);
+            lv[i] =
+                (e.ascii && toks_[i].ascii) ? ascii_level(i, e, maybe_nick, hash, hashed) : entry_level(i, e);
     });
 }
 

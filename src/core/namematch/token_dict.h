@@ -69,12 +69,12 @@ struct DictEntry {
 // Iterates the entries of an encoded dictionary.  A malformed encoding ends
 // the iteration early (ok() false).
 class DictReader {
-public:
+ public:
     explicit DictReader(std::string_view dict) : p_(dict) {}
     bool next(DictEntry& e);
     bool ok() const { return ok_; }
 
-private:
+ private:
     std::string_view p_;
     bool ok_ = true;
 };
@@ -98,7 +98,7 @@ std::string_view dict_first_token(std::string_view dict);
 
 // A query prepared for bounding dictionaries.
 class DictQuery {
-public:
+ public:
     explicit DictQuery(const Name& query);
 
     std::size_t n_tokens() const { return toks_.size(); }
@@ -118,7 +118,7 @@ public:
     // upper_bound() through entry_level() only (for tests).
     double reference_upper_bound(std::string_view dict, std::size_t m_min, std::size_t m_max) const;
 
-private:
+ private:
     // Facts of an entry computed once for all query tokens.
     struct EntryFacts {
         std::size_t ncp = 0;      // code points

@@ -50,6 +50,10 @@ namespace nm = cdp::namematch;
 constexpr StrategyNumber kSimilarStrategy = 1;
 constexpr StrategyNumber kDistanceStrategy = 2;
 constexpr uint8 kDict = 1, kAll = 2, kHasRange = 4;
+// Format mark in the flags byte: keys of the first GiST design (signatures,
+// flags 1/2/4 without it) are refused with a clear error instead of being
+// misread.
+constexpr uint8 kFormatMask = 0xC0, kFormat = 0x40;
 constexpr std::size_t kRangeBytes = 24;
 // Keys must fit GISTMaxIndexKeySize (2024 bytes with 8 kB pages).
 constexpr std::size_t kMaxDictBytes = GISTMaxIndexKeySize - VARHDRSZ - 3 - 2 * (kRangeBytes + 1) - 16;
@@ -64,12 +68,15 @@ struct KeyView {
     std::string_view dict;    // kDict only
 };
 
-KeyView parse(const void* p) {
+// Parse a key; false (and a lossy view) when it is not of this format.
+bool parse_into(const void* p, KeyView& v) {
     const char* data = VARDATA_ANY(p);
     const std::size_t len = VARSIZE_ANY_EXHDR(p);
-    KeyView v;
-    if (len < 3) return v;  // malformed: lossy, never a wrong "absent"
-    v.flags = static_cast<uint8>(data[0]);
+    v = KeyView{};
+    if (len < 3) return true;  // malformed: lossy, never a wrong "absent"
+    const auto flags = static_cast<uint8>(data[0]);
+    if ((flags & kFormatMask) != kFormat) return false;
+    v.flags = flags;
     v.m_min = static_cast<uint8>(data[1]);
     v.m_max = static_cast<uint8>(data[2]);
     std::string_view rest(data + 3, len - 3);
@@ -82,12 +89,24 @@ KeyView parse(const void* p) {
             rest.remove_prefix(1 + n);
             return true;
         };
-        if (!take(v.lo) || !take(v.hi)) return KeyView{};
+        if (!take(v.lo) || !take(v.hi)) {
+            v = KeyView{};
+            return true;
+        }
     }
     if (v.flags & kDict) {
         v.dict = rest;
         if (!(v.flags & kHasRange)) v.lo = v.hi = nm::dict_first_token(v.dict).substr(0, kRangeBytes);
     }
+    return true;
+}
+
+KeyView parse(const void* p) {
+    KeyView v;
+    if (!parse_into(p, v))
+        throw cdp::Error("cdp.gist_name_ops index key of an unknown format",
+                         cdp::sqlstate::kObjectNotInPrerequisiteState,
+                         "The index was built by an older cdp with a different key format.", "REINDEX the index.");
     return v;
 }
 
@@ -103,7 +122,7 @@ void* palloc_guarded(std::size_t n) {
 Datum make_key(uint8 flags, uint8 m_min, uint8 m_max, const std::string_view* range_lo,
                const std::string_view* range_hi, std::string_view dict) {
     std::string payload;
-    payload.push_back(static_cast<char>(flags | (range_lo ? kHasRange : 0)));
+    payload.push_back(static_cast<char>(kFormat | flags | (range_lo ? kHasRange : 0)));
     payload.push_back(static_cast<char>(m_min));
     payload.push_back(static_cast<char>(m_max));
     if (range_lo) {
@@ -188,9 +207,13 @@ std::size_t common_prefix(std::string_view a, std::string_view b) {
     return i;
 }
 
-// Sortsupport comparator on leaf keys.
+// Sortsupport comparator on leaf keys (called from tuplesort: never throws;
+// the keys are fresh from compress).
 int sort_compare(Datum a, Datum b, SortSupport) {
-    return key_compare(parse(DatumGetPointer(a)), parse(DatumGetPointer(b)));
+    KeyView x, y;
+    parse_into(DatumGetPointer(a), x);
+    parse_into(DatumGetPointer(b), y);
+    return key_compare(x, y);
 }
 }  // namespace
 

@@ -10,6 +10,7 @@
 
 #include "core/common/utf8.h"
 #include "core/namematch/namematch.h"
+#include "name_universe.h"
 
 namespace nm = cdp::namematch;
 
@@ -24,29 +25,7 @@ std::vector<std::string> token_universe() {
         "jon",     "jonathan", "johann", "catherine", "katherine", "kathryn", "robert",  "bob",
         "rob",     "alan",     "allen",  "ann",       "anna",      "dan",     "al",      "li",
         "m",       "r",        "j",      "x",         "ab",        "ba",      "abc"};
-    std::vector<std::string> out = base;
-    std::mt19937 rng(42);
-    for (const auto& b : base) {
-        if (b.size() < 2) continue;
-        for (int k = 0; k < 6; ++k) {
-            std::string t = b;
-            std::size_t pos = rng() % t.size();
-            switch (k % 4) {
-                case 0:
-                    t[pos] = static_cast<char>('a' + rng() % 26);
-                    break;
-                case 1:
-                    t.erase(pos, 1);
-                    break;
-                case 2:
-                    t.insert(pos, 1, static_cast<char>('a' + rng() % 26));
-                    break;
-                default:
-                    if (pos + 1 < t.size()) std::swap(t[pos], t[pos + 1]);
-            }
-            if (!t.empty()) out.push_back(t);
-        }
-    }
+    std::vector<std::string> out = cdp::test::with_typo_variants(base, 42);
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;

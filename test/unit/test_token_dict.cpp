@@ -13,6 +13,7 @@
 
 #include "core/namematch/namematch.h"
 #include "core/namematch/token_dict.h"
+#include "name_universe.h"
 
 namespace nm = cdp::namematch;
 
@@ -24,30 +25,8 @@ std::vector<std::string> universe() {
         "johann",  "robert", "bob",    "rob",     "alan",     "allen",   "ann",      "anna",     "al",
         "li",      "m",      "r",      "j",       "x",        "ab",      "ba",       "abc",      "josé",
         "jose",    "müller", "muller", "mueller", "łukasz",   "lukasz",  "Δημήτρης", "dimitris", "王"};
-    std::vector<std::string> out = base;
-    std::mt19937 rng(5);
-    for (const auto& b : base) {
-        if (b.size() < 2) continue;
-        for (int k = 0; k < 6; ++k) {
-            std::string t = b;
-            std::size_t pos = rng() % t.size();
-            switch (k % 4) {
-                case 0:
-                    t[pos] = static_cast<char>('a' + rng() % 26);
-                    break;
-                case 1:
-                    t.erase(pos, 1);
-                    break;
-                case 2:
-                    t.insert(pos, 1, static_cast<char>('a' + rng() % 26));
-                    break;
-                default:
-                    if (pos + 1 < t.size()) std::swap(t[pos], t[pos + 1]);
-            }
-            out.push_back(t);  // may be invalid UTF-8 after a byte edit: prepare() must cope
-        }
-    }
-    return out;
+    // may be invalid UTF-8 after a byte edit: prepare() must cope
+    return cdp::test::with_typo_variants(base, 5);
 }
 
 std::string dict_of(const nm::Name& n) {

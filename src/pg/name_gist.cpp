@@ -104,9 +104,9 @@ bool parse_into(const void* p, KeyView& v) {
 KeyView parse(const void* p) {
     KeyView v;
     if (!parse_into(p, v))
-        throw cdp::Error("cdp.gist_name_ops index key of an unknown format",
-                         cdp::sqlstate::kObjectNotInPrerequisiteState,
-                         "The index was built by an older cdp with a different key format.", "REINDEX the index.");
+        throw cdp::Error(
+            "cdp.gist_name_ops index key of an unknown format", cdp::sqlstate::kObjectNotInPrerequisiteState,
+            "The index was built by an older cdp with a different key format.", "REINDEX the index.");
     return v;
 }
 

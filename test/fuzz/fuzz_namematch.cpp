@@ -35,8 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const auto plan = nm::query_plan(q);
         const auto keys = nm::index_keys(d);
         const double gin = nm::plan_upper_bound(
-            plan, [&](std::size_t k) { return std::binary_search(keys.begin(), keys.end(), plan.keys[k]); }, m,
-            m);
+            plan, [&](std::size_t k) { return std::binary_search(keys.begin(), keys.end(), plan.keys[k]); },
+            m, m);
         if (s > gin) std::abort();
 
         const nm::DictQuery dq(q);

@@ -99,4 +99,10 @@ void pg_call_impl(void (*fn)(void*), void* arg) {
     if (edata != nullptr) throw PgError(edata);
 }
 
+void* palloc0_guarded(std::size_t n) {
+    void* p = nullptr;
+    pg_call([&] { p = palloc0(n); });
+    return p;
+}
+
 }  // namespace cdp::pg

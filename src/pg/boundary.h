@@ -109,4 +109,8 @@ void pg_call(F&& f) {
     pg_call_impl([](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); }, static_cast<void*>(&f));
 }
 
+// palloc0(n) in the current memory context through pg_call (out of memory
+// becomes a PgError).
+void* palloc0_guarded(std::size_t n);
+
 }  // namespace cdp::pg

@@ -86,11 +86,6 @@ bool pairs_option(FunctionCallInfo fcinfo) {
     return pairs;
 }
 
-void* palloc_guarded(std::size_t n) {
-    void* p = nullptr;
-    cdp::pg::pg_call([&] { p = palloc0(n); });
-    return p;
-}
 }  // namespace
 
 extern "C" {
@@ -122,7 +117,7 @@ Datum cdp_gin_name_extract_value(PG_FUNCTION_ARGS) {
         const auto& name =
             cdp::pg::namematch::prepared(cdp::pg::text_arg(fcinfo, 0), cdp::pg::namematch::kStored);
         auto keys = cdp::namematch::index_keys(name, pairs_option(fcinfo));
-        auto* out = static_cast<Datum*>(palloc_guarded(sizeof(Datum) * keys.size()));
+        auto* out = static_cast<Datum*>(cdp::pg::palloc0_guarded(sizeof(Datum) * keys.size()));
         for (std::size_t i = 0; i < keys.size(); ++i) out[i] = Int32GetDatum(static_cast<int32>(keys[i]));
         *nkeys = static_cast<int32>(keys.size());
         return PointerGetDatum(out);
@@ -146,7 +141,7 @@ Datum cdp_gin_name_extract_query(PG_FUNCTION_ARGS) {
         const double t = cdp::pg::guc::similarity_threshold;
         const std::size_t nk = plan.keys.size(), nt = plan.n_tokens;
 
-        auto* fp = static_cast<FlatPlan*>(palloc_guarded(
+        auto* fp = static_cast<FlatPlan*>(cdp::pg::palloc0_guarded(
             offsetof(FlatPlan, levels) + sizeof(double) * (2 * nk * nt + 2 * nk) + sizeof(int32) * nk));
         fp->n_tokens = static_cast<int32>(nt);
         fp->n_keys = static_cast<int32>(nk);
@@ -174,8 +169,8 @@ Datum cdp_gin_name_extract_query(PG_FUNCTION_ARGS) {
             level_a[k] = used == 1 ? plan.levels[k * nt + static_cast<std::size_t>(tok)] : 0.0;
             level_b[k] = used == 1 ? plan.levels_b[k * nt + static_cast<std::size_t>(tok)] : 0.0;
         }
-        auto* keys = static_cast<Datum*>(palloc_guarded(sizeof(Datum) * nk));
-        auto* ex = static_cast<Pointer*>(palloc_guarded(sizeof(Pointer) * nk));
+        auto* keys = static_cast<Datum*>(cdp::pg::palloc0_guarded(sizeof(Datum) * nk));
+        auto* ex = static_cast<Pointer*>(cdp::pg::palloc0_guarded(sizeof(Pointer) * nk));
         for (std::size_t i = 0; i < nk; ++i) {
             keys[i] = Int32GetDatum(static_cast<int32>(plan.keys[i]));
             ex[i] = reinterpret_cast<Pointer>(fp);

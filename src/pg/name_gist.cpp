@@ -112,12 +112,6 @@ KeyView parse(const void* p) {
 
 const KeyView parse_entry(const GISTENTRY& e) { return parse(DatumGetPointer(e.key)); }
 
-void* palloc_guarded(std::size_t n) {
-    void* p = nullptr;
-    cdp::pg::pg_call([&] { p = palloc0(n); });
-    return p;
-}
-
 // Build a key: flags, counts, optional range, dictionary.
 Datum make_key(uint8 flags, uint8 m_min, uint8 m_max, const std::string_view* range_lo,
                const std::string_view* range_hi, std::string_view dict) {
@@ -133,22 +127,15 @@ Datum make_key(uint8 flags, uint8 m_min, uint8 m_max, const std::string_view* ra
         payload.append(hi);
     }
     if (flags & kDict) payload.append(dict);
-    auto* k = static_cast<char*>(palloc_guarded(VARHDRSZ + payload.size()));
+    auto* k = static_cast<char*>(cdp::pg::palloc0_guarded(VARHDRSZ + payload.size()));
     SET_VARSIZE(k, VARHDRSZ + payload.size());
     std::memcpy(VARDATA(k), payload.data(), payload.size());
     return PointerGetDatum(k);
 }
 
-int text_cmp(std::string_view a, std::string_view b) {
-    const std::size_t n = std::min(a.size(), b.size());
-    const int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
-    if (c != 0) return c;
-    return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
-}
-
 // Sort order of keys: leading-token range, then the token sequence.
 int key_compare(const KeyView& a, const KeyView& b) {
-    int c = text_cmp(a.lo, b.lo);
+    int c = a.lo.compare(b.lo);
     if (c != 0) return c;
     if ((a.flags & kDict) && (b.flags & kDict)) {
         c = nm::dict_compare(a.dict, b.dict);
@@ -156,7 +143,7 @@ int key_compare(const KeyView& a, const KeyView& b) {
     } else if ((a.flags & kDict) != (b.flags & kDict)) {
         return (a.flags & kDict) ? -1 : 1;
     }
-    return text_cmp(a.hi, b.hi);
+    return a.hi.compare(b.hi);
 }
 
 // Union of parsed keys.
@@ -169,8 +156,8 @@ Datum union_of(const std::vector<KeyView>& keys) {
     for (const auto& k : keys) {
         m_min = std::min(m_min, k.m_min);
         m_max = std::max(m_max, k.m_max);
-        if (first || text_cmp(k.lo, lo) < 0) lo = k.lo;
-        if (first || text_cmp(k.hi, hi) > 0) hi = k.hi;
+        if (first || k.lo < lo) lo = k.lo;
+        if (first || k.hi > hi) hi = k.hi;
         first = false;
         if (!(k.flags & kDict))
             all = true;
@@ -276,10 +263,10 @@ Datum cdp_gist_name_compress(PG_FUNCTION_ARGS) {
         } else {
             std::string_view lead;
             for (const auto& t : name.tokens)
-                if (lead.empty() || text_cmp(t.text, lead) < 0) lead = t.text;
+                if (lead.empty() || std::string_view(t.text) < lead) lead = t.text;
             key = make_key(kAll, m, m, &lead, &lead, {});
         }
-        auto* out = static_cast<GISTENTRY*>(palloc_guarded(sizeof(GISTENTRY)));
+        auto* out = static_cast<GISTENTRY*>(cdp::pg::palloc0_guarded(sizeof(GISTENTRY)));
         gistentryinit(*out, key, entry->rel, entry->page, entry->offset, false);
         return PointerGetDatum(out);
     });
@@ -293,7 +280,7 @@ Datum cdp_gist_name_decompress(PG_FUNCTION_ARGS) {
         if (!VARATT_IS_COMPRESSED(p) && !VARATT_IS_EXTERNAL(p)) return PointerGetDatum(entry);
         varlena* d = nullptr;
         cdp::pg::pg_call([&] { d = PG_DETOAST_DATUM(entry->key); });
-        auto* out = static_cast<GISTENTRY*>(palloc_guarded(sizeof(GISTENTRY)));
+        auto* out = static_cast<GISTENTRY*>(cdp::pg::palloc0_guarded(sizeof(GISTENTRY)));
         gistentryinit(*out, PointerGetDatum(d), entry->rel, entry->page, entry->offset, false);
         return PointerGetDatum(out);
     });
@@ -325,10 +312,10 @@ Datum cdp_gist_name_penalty(PG_FUNCTION_ARGS) {
         const KeyView o = parse_entry(*orig), n = parse_entry(*add);
         double p = 0.0;
         const std::string_view lead = n.lo;
-        const bool below = text_cmp(lead, o.lo) < 0;
+        const bool below = lead < o.lo;
         // A hi cut to kRangeBytes covers every token it prefixes.
         const bool above =
-            text_cmp(lead, o.hi) > 0 && !(o.hi.size() == kRangeBytes && lead.substr(0, kRangeBytes) == o.hi);
+            lead > o.hi && !(o.hi.size() == kRangeBytes && lead.substr(0, kRangeBytes) == o.hi);
         if (below || above) {
             const double shared = static_cast<double>(common_prefix(lead, below ? o.lo : o.hi));
             p += 4.0 + 1.0 / (1.0 + shared);
@@ -365,8 +352,8 @@ Datum cdp_gist_name_picksplit(PG_FUNCTION_ARGS) {
                          [&](std::size_t a, std::size_t b) { return key_compare(keys[a], keys[b]) < 0; });
         const std::size_t half = n / 2;
         auto nbytes = sizeof(OffsetNumber) * (n + 1);
-        v->spl_left = static_cast<OffsetNumber*>(palloc_guarded(nbytes));
-        v->spl_right = static_cast<OffsetNumber*>(palloc_guarded(nbytes));
+        v->spl_left = static_cast<OffsetNumber*>(cdp::pg::palloc0_guarded(nbytes));
+        v->spl_right = static_cast<OffsetNumber*>(cdp::pg::palloc0_guarded(nbytes));
         v->spl_nleft = v->spl_nright = 0;
         std::vector<KeyView> left, right;
         for (std::size_t r = 0; r < n; ++r) {

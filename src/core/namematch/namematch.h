@@ -90,7 +90,26 @@ double unkeyed_score(double jw);
 
 // True when a and b are at most one edit apart (insertion, deletion,
 // substitution or transposition of adjacent code points).
-bool within_one_edit(std::u32string_view a, std::u32string_view b);
+// The same on any sequence of code units (token_dict.cpp runs it on ASCII
+// bytes, which are code points, without decoding).
+template <class C>
+bool within_one_edit_units(std::basic_string_view<C> a, std::basic_string_view<C> b) {
+    if (a.size() > b.size()) std::swap(a, b);
+    const std::size_t la = a.size(), lb = b.size();
+    if (lb - la > 1) return false;
+    std::size_t i = 0;
+    while (i < la && a[i] == b[i]) ++i;
+    if (i == la) return true;  // equal, or b = a + one unit
+    if (la == lb) {
+        // substitution at i, or transposition of i, i+1
+        if (a.substr(i + 1) == b.substr(i + 1)) return true;
+        return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && a.substr(i + 2) == b.substr(i + 2);
+    }
+    return a.substr(i) == b.substr(i + 1);  // b has one extra unit at i
+}
+inline bool within_one_edit(std::u32string_view a, std::u32string_view b) {
+    return within_one_edit_units(a, b);
+}
 
 // ---- index keys -------------------------------------------------------------
 // Keys are 32-bit hashes of (kind, string).  Equal keys hash equally, so a

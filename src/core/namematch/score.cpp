@@ -126,21 +126,6 @@ double unkeyed_score(double jw) {
     return kUnkeyed * std::min(1.0, std::max(0.0, x));
 }
 
-bool within_one_edit(std::u32string_view a, std::u32string_view b) {
-    if (a.size() > b.size()) std::swap(a, b);
-    const std::size_t la = a.size(), lb = b.size();
-    if (lb - la > 1) return false;
-    std::size_t i = 0;
-    while (i < la && a[i] == b[i]) ++i;
-    if (i == la) return true;  // equal, or b = a + one code point
-    if (la == lb) {
-        // substitution at i, or transposition of i, i+1
-        if (a.substr(i + 1) == b.substr(i + 1)) return true;
-        return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && a.substr(i + 2) == b.substr(i + 2);
-    }
-    return a.substr(i) == b.substr(i + 1);  // b has one extra code point at i
-}
-
 Name prepare(std::string_view raw) {
     Name name;
     std::string norm = normalize::name(raw);

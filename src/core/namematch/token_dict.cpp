@@ -3,7 +3,6 @@
 #include "core/namematch/token_dict.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/common/utf8.h"
 #include "core/similarity/similarity.h"
@@ -16,61 +15,15 @@ std::uint16_t read_u16(const char* p) {
     return static_cast<std::uint16_t>(b[0] | (b[1] << 8));
 }
 
-bool is_ascii(std::string_view s) {
-    unsigned char any = 0;
-    for (unsigned char c : s) any |= c;
-    return any < 0x80;
-}
-
 void append_entry(std::string& out, std::string_view text, std::uint8_t mmask, std::uint16_t ph1,
                   std::uint16_t ph2) {
-    out.push_back(static_cast<char>(text.size() | (is_ascii(text) ? 0u : 0x80u)));
+    out.push_back(static_cast<char>(text.size() | (utf8::is_ascii(text) ? 0u : 0x80u)));
     out.push_back(static_cast<char>(mmask));
     out.push_back(static_cast<char>(ph1 & 0xFF));
     out.push_back(static_cast<char>(ph1 >> 8));
     out.push_back(static_cast<char>(ph2 & 0xFF));
     out.push_back(static_cast<char>(ph2 >> 8));
     out.append(text);
-}
-
-// Bytewise order of texts (std::string_view::compare is bytewise on char
-// traits; made explicit for signed char platforms).
-int text_compare(std::string_view a, std::string_view b) {
-    const std::size_t n = std::min(a.size(), b.size());
-    const int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
-    if (c != 0) return c;
-    return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
-}
-
-std::size_t code_points(std::string_view s) {
-    std::size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
-}
-
-bool bytes_equal(const char* a, const char* b, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i)
-        if (a[i] != b[i]) return false;
-    return true;
-}
-
-// within_one_edit on bytes (ASCII texts: bytes are code points); loops
-// instead of memcmp calls: tokens are a few bytes long.
-bool one_edit_bytes(std::string_view a, std::string_view b) {
-    if (a.size() > b.size()) std::swap(a, b);
-    const std::size_t la = a.size(), lb = b.size();
-    if (lb - la > 1) return false;
-    const char* p = a.data();
-    const char* q = b.data();
-    std::size_t i = 0;
-    while (i < la && p[i] == q[i]) ++i;
-    if (i == la) return true;
-    if (la == lb) {
-        if (bytes_equal(p + i + 1, q + i + 1, la - i - 1)) return true;
-        return i + 1 < la && p[i] == q[i + 1] && p[i + 1] == q[i] &&
-               bytes_equal(p + i + 2, q + i + 2, la - i - 2);
-    }
-    return bytes_equal(p + i, q + i + 1, la - i);
 }
 
 std::uint32_t text_hash(std::string_view s) { return key_hash(KeyKind::kDeletion, s); }
@@ -118,8 +71,7 @@ bool encode_name_dict(const Name& name, std::string& out) {
         if (t.text.size() > kDictMaxTokenBytes) return false;
         toks.push_back(&t);
     }
-    std::sort(toks.begin(), toks.end(),
-              [](const Token* a, const Token* b) { return text_compare(a->text, b->text) < 0; });
+    std::sort(toks.begin(), toks.end(), [](const Token* a, const Token* b) { return a->text < b->text; });
     std::string_view prev;
     bool first = true;
     for (const Token* t : toks) {
@@ -141,7 +93,7 @@ bool merge_dicts(const std::vector<std::string_view>& dicts, std::size_t max_byt
         while (r.next(e)) all.push_back(e);
     }
     std::stable_sort(all.begin(), all.end(),
-                     [](const DictEntry& a, const DictEntry& b) { return text_compare(a.text, b.text) < 0; });
+                     [](const DictEntry& a, const DictEntry& b) { return a.text < b.text; });
     std::size_t total = 0;
     for (std::size_t i = 0; i < all.size(); ++i) {
         if (i > 0 && all[i].text == all[i - 1].text) continue;
@@ -166,7 +118,7 @@ std::size_t dict_added_bytes(std::string_view base, std::string_view add) {
     bool hb = rb.next(b);
     std::size_t added = 0;
     while (ra.next(a)) {
-        while (hb && text_compare(b.text, a.text) < 0) hb = rb.next(b);
+        while (hb && b.text < a.text) hb = rb.next(b);
         if (!hb || b.text != a.text) added += a.bytes;
     }
     return added;
@@ -178,7 +130,7 @@ int dict_compare(std::string_view a, std::string_view b) {
     for (;;) {
         const bool ha = ra.next(ea), hb = rb.next(eb);
         if (!ha || !hb) return ha == hb ? 0 : (ha ? 1 : -1);
-        const int c = text_compare(ea.text, eb.text);
+        const int c = ea.text.compare(eb.text);
         if (c != 0) return c;
     }
 }
@@ -195,102 +147,82 @@ DictQuery::DictQuery(const Name& query) {
         QToken q;
         q.text = t.text;
         q.cps = t.cps;
-        q.ncp = t.cps.size();
-        q.ascii = is_ascii(t.text);
+        q.ascii = utf8::is_ascii(t.text);
         q.ph1 = phonetic_hash16(t.dm_primary);
         q.ph2 = phonetic_hash16(t.dm_alternate);
         if (t.nick) {
-            std::vector<std::size_t> order(t.nick->related.size());
-            for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-            std::vector<std::uint32_t> hashes(order.size());
-            for (std::size_t i = 0; i < order.size(); ++i) hashes[i] = text_hash(t.nick->related[i].first);
-            std::sort(order.begin(), order.end(),
-                      [&](std::size_t a, std::size_t b) { return hashes[a] < hashes[b]; });
-            for (std::size_t i : order) {
-                const std::string_view text = t.nick->related[i].first;
-                q.nick.emplace_back(hashes[i], t.nick->related[i].second);
-                q.nick_texts.emplace_back(text);
+            for (const auto& [text, level] : t.nick->related) {
+                q.nick.push_back({text_hash(text), level, text});
                 if (!text.empty())
                     nick_filter_[text.size() % 32] |= std::uint64_t{1}
                                                       << (static_cast<unsigned char>(text[0]) % 64);
             }
+            std::sort(q.nick.begin(), q.nick.end(),
+                      [](const NickRelation& a, const NickRelation& b) { return a.hash < b.hash; });
         }
         toks_.push_back(std::move(q));
     }
 }
 
-DictQuery::EntryFacts DictQuery::facts(const DictEntry& e) const {
-    EntryFacts f;
-    f.ascii = e.ascii;
-    f.ncp = e.ascii ? e.text.size() : code_points(e.text);
-    if (!e.text.empty() &&
-        ((nick_filter_[e.text.size() % 32] >> (static_cast<unsigned char>(e.text[0]) % 64)) & 1u)) {
-        f.maybe_nick = true;
-        f.hash = text_hash(e.text);
-    }
-    return f;
+bool DictQuery::maybe_nick(std::string_view y) const {
+    return !y.empty() && ((nick_filter_[y.size() % 32] >> (static_cast<unsigned char>(y[0]) % 64)) & 1u);
 }
 
-double DictQuery::entry_level(std::size_t i, const DictEntry& e) const { return level(i, e, facts(e)); }
+double DictQuery::nick_level(const QToken& x, std::string_view y, EntryHash& h) {
+    if (x.nick.empty()) return 0.0;
+    if (!h.done) {
+        h.value = text_hash(y);
+        h.done = true;
+    }
+    auto it = std::lower_bound(x.nick.begin(), x.nick.end(), h.value,
+                               [](const NickRelation& r, std::uint32_t v) { return r.hash < v; });
+    double l = 0.0;
+    for (; it != x.nick.end() && it->hash == h.value; ++it)
+        if (it->text == y) l = std::max(l, it->level);
+    return l;
+}
 
-double DictQuery::level(std::size_t i, const DictEntry& e, const EntryFacts& f) const {
+bool DictQuery::phonetic_agree(const QToken& x, const DictEntry& e) {
+    return (e.ph1 != 0 && (e.ph1 == x.ph1 || e.ph1 == x.ph2)) ||
+           (e.ph2 != 0 && (e.ph2 == x.ph1 || e.ph2 == x.ph2));
+}
+
+double DictQuery::typo_jw(const QToken& x, const std::u32string& y) {
+    return y < x.cps ? similarity::jaro_winkler(y, x.cps) : similarity::jaro_winkler(x.cps, y);
+}
+
+double DictQuery::entry_level(std::size_t i, const DictEntry& e) const {
     const QToken& x = toks_[i];
     const std::string_view y = e.text;
     if (y == x.text) return 1.0;
-    const std::size_t ny = f.ncp;
-    if (x.ncp == 0 || ny == 0) return 0.0;
-    if (x.ncp == 1 || ny == 1) {
-        if (x.ncp == 1 && ny > 1 && y.substr(0, x.text.size()) == x.text) return kInitial;
-        if (ny == 1 && x.ncp > 1 && std::string_view(x.text).substr(0, y.size()) == y) return kInitial;
+    const std::size_t nx = x.cps.size(), ny = utf8::length(y);
+    if (nx == 0 || ny == 0) return 0.0;
+    if (nx == 1 || ny == 1) {
+        if (nx == 1 && ny > 1 && y.substr(0, x.text.size()) == x.text) return kInitial;
+        if (ny == 1 && nx > 1 && std::string_view(x.text).substr(0, y.size()) == y) return kInitial;
         return 0.0;
     }
-    double s = 0.0;
-    if (f.maybe_nick && !x.nick.empty()) {
-        const std::uint32_t h = f.hash;
-        auto it = std::lower_bound(x.nick.begin(), x.nick.end(), std::make_pair(h, -1.0));
-        for (; it != x.nick.end() && it->first == h; ++it)
-            if (x.nick_texts[static_cast<std::size_t>(it - x.nick.begin())] == y) s = std::max(s, it->second);
-    }
-    if ((e.ph1 != 0 && (e.ph1 == x.ph1 || e.ph1 == x.ph2)) ||
-        (e.ph2 != 0 && (e.ph2 == x.ph1 || e.ph2 == x.ph2)))
-        s = std::max(s, kPhonetic);
-    if (x.ncp <= kMaxTypoLen && ny <= kMaxTypoLen) {
-        const std::size_t d = x.ncp > ny ? x.ncp - ny : ny - x.ncp;
-        bool one_edit = false;
-        std::u32string ycps;
-        if (d <= 1) {
-            if (x.ascii && f.ascii) {
-                one_edit = one_edit_bytes(x.text, y);
-            } else {
-                ycps = utf8::decode(y);
-                one_edit = within_one_edit(x.cps, ycps);
-            }
-        }
-        if (one_edit) {
-            if (ycps.empty()) ycps = utf8::decode(y);
-            // Same argument order as token_score (canonical by code points).
-            const double jw =
-                ycps < x.cps ? similarity::jaro_winkler(ycps, x.cps) : similarity::jaro_winkler(x.cps, ycps);
-            s = std::max(s, jw);
-        } else {
-            s = std::max(s, kUnkeyed);
-        }
+    EntryHash h;
+    double s = maybe_nick(y) ? nick_level(x, y, h) : 0.0;
+    if (phonetic_agree(x, e)) s = std::max(s, kPhonetic);
+    if (nx <= kMaxTypoLen && ny <= kMaxTypoLen) {
+        const std::size_t d = nx > ny ? nx - ny : ny - nx;
+        const std::u32string ycps = d <= 1 ? utf8::decode(y) : std::u32string();
+        s = std::max(s, d <= 1 && within_one_edit(x.cps, ycps) ? typo_jw(x, ycps) : kUnkeyed);
     }
     return std::min(1.0, s);
 }
 
-double DictQuery::ascii_level(std::size_t i, const DictEntry& e, bool maybe_nick, std::uint32_t& hash,
-                              bool& hashed) const {
+double DictQuery::ascii_level(std::size_t i, const DictEntry& e, bool maybe_nick, EntryHash& h) const {
     const QToken& x = toks_[i];
     const std::size_t xl = x.text.size(), yl = e.text.size();
     const char* y = e.text.data();
     double l = 0.0;
     if (yl + 1 >= xl && yl <= xl + 1) {
-        if (yl == xl && bytes_equal(y, x.text.data(), xl)) return 1.0;
-        if (xl >= 2 && yl >= 2 && xl <= kMaxTypoLen && yl <= kMaxTypoLen && one_edit_bytes(x.text, e.text)) {
-            const std::u32string ycps(e.text.begin(), e.text.end());
-            l = ycps < x.cps ? similarity::jaro_winkler(ycps, x.cps) : similarity::jaro_winkler(x.cps, ycps);
-        }
+        if (e.text == x.text) return 1.0;
+        if (xl >= 2 && yl >= 2 && xl <= kMaxTypoLen && yl <= kMaxTypoLen &&
+            within_one_edit_units<char>(x.text, e.text))
+            l = typo_jw(x, std::u32string(e.text.begin(), e.text.end()));
     }
     if (xl == 1) {
         if (yl > 1 && y[0] == x.text[0]) l = std::max(l, kInitial);
@@ -300,20 +232,8 @@ double DictQuery::ascii_level(std::size_t i, const DictEntry& e, bool maybe_nick
         if (x.text[0] == y[0]) l = std::max(l, kInitial);
         return l;
     }
-    if ((e.ph1 != 0 && (e.ph1 == x.ph1 || e.ph1 == x.ph2)) ||
-        (e.ph2 != 0 && (e.ph2 == x.ph1 || e.ph2 == x.ph2)))
-        l = std::max(l, kPhonetic);
-    if (maybe_nick && !x.nick.empty()) {
-        if (!hashed) {
-            hash = text_hash(e.text);
-            hashed = true;
-        }
-        auto it = std::lower_bound(x.nick.begin(), x.nick.end(), std::make_pair(hash, -1.0));
-        for (; it != x.nick.end() && it->first == hash; ++it)
-            if (const auto& t = x.nick_texts[static_cast<std::size_t>(it - x.nick.begin())];
-                t.size() == yl && bytes_equal(t.data(), y, yl))
-                l = std::max(l, it->second);
-    }
+    if (phonetic_agree(x, e)) l = std::max(l, kPhonetic);
+    if (maybe_nick) l = std::max(l, nick_level(x, e.text, h));
     return l;
 }
 
@@ -364,14 +284,10 @@ double DictQuery::bound_impl(std::string_view dict, std::size_t m_min, std::size
 double DictQuery::upper_bound(std::string_view dict, std::size_t m_min, std::size_t m_max) const {
     const std::size_t n = toks_.size();
     return bound_impl(dict, m_min, m_max, [&](const DictEntry& e, double* lv) {
-        const bool maybe_nick =
-            !e.text.empty() &&
-            ((nick_filter_[e.text.size() % 32] >> (static_cast<unsigned char>(e.text[0]) % 64)) & 1u);
-        std::uint32_t hash = 0;
-        bool hashed = false;
+        const bool nick = maybe_nick(e.text);
+        EntryHash h;
         for (std::size_t i = 0; i < n; ++i)
-            lv[i] =
-                (e.ascii && toks_[i].ascii) ? ascii_level(i, e, maybe_nick, hash, hashed) : entry_level(i, e);
+            lv[i] = (e.ascii && toks_[i].ascii) ? ascii_level(i, e, nick, h) : entry_level(i, e);
     });
 }
 

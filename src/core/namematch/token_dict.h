@@ -101,8 +101,6 @@ class DictQuery {
  public:
     explicit DictQuery(const Name& query);
 
-    std::size_t n_tokens() const { return toks_.size(); }
-
     // Upper bound of score(query, N) for every name N whose tokens all lie in
     // `dict` and whose token count is in [m_min, m_max].
     double upper_bound(std::string_view dict, std::size_t m_min, std::size_t m_max) const;
@@ -119,31 +117,35 @@ class DictQuery {
     double reference_upper_bound(std::string_view dict, std::size_t m_min, std::size_t m_max) const;
 
  private:
-    // Facts of an entry computed once for all query tokens.
-    struct EntryFacts {
-        std::size_t ncp = 0;      // code points
-        bool ascii = true;        // bytes are code points
-        bool maybe_nick = false;  // passes the nickname prefilter
-        std::uint32_t hash = 0;   // text hash (when maybe_nick)
+    struct NickRelation {
+        std::uint32_t hash;  // text hash of the related name
+        double level;        // token score of the pair
+        std::string_view text;
     };
-    EntryFacts facts(const DictEntry& e) const;
-    double level(std::size_t i, const DictEntry& e, const EntryFacts& f) const;
-    // Level of an ASCII entry against an ASCII query token when it exceeds
-    // kUnkeyed, else anything <= kUnkeyed.
-    template <class Level>
-    double bound_impl(std::string_view dict, std::size_t m_min, std::size_t m_max, Level level_of) const;
-    double ascii_level(std::size_t i, const DictEntry& e, bool maybe_nick, std::uint32_t& hash,
-                       bool& hashed) const;
-
     struct QToken {
         std::string text;
         std::u32string cps;
-        std::size_t ncp = 0;
         bool ascii = true;
         std::uint16_t ph1 = 0, ph2 = 0;
-        std::vector<std::pair<std::uint32_t, double>> nick;  // (hash of related text, level), sorted
-        std::vector<std::string_view> nick_texts;            // parallel to nick
+        std::vector<NickRelation> nick;  // sorted by hash
     };
+    // Text hash of an entry, computed at its first nickname lookup.
+    struct EntryHash {
+        bool done = false;
+        std::uint32_t value = 0;
+    };
+
+    bool maybe_nick(std::string_view y) const;
+    static double nick_level(const QToken& x, std::string_view y, EntryHash& h);
+    static bool phonetic_agree(const QToken& x, const DictEntry& e);
+    // Jaro-Winkler of a one-edit pair, in token_score's argument order.
+    static double typo_jw(const QToken& x, const std::u32string& y);
+    template <class Level>
+    double bound_impl(std::string_view dict, std::size_t m_min, std::size_t m_max, Level level_of) const;
+    // entry_level of an ASCII entry against an ASCII query token when that
+    // exceeds kUnkeyed, else a value <= kUnkeyed.
+    double ascii_level(std::size_t i, const DictEntry& e, bool maybe_nick, EntryHash& h) const;
+
     std::vector<QToken> toks_;
     // Nickname prefilter: bit (first byte % 64) of nick_filter_[length % 32]
     // is set for every related text of every query token.

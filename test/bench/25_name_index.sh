@@ -36,6 +36,13 @@ ALTER DATABASE $BENCH_DB SET search_path = public, cdp;
 ALTER DATABASE $BENCH_DB SET enable_seqscan = off;
 SQL
 size() { bench_psql -At -c "SELECT pg_relation_size('$1') / 1048576.0"; }
+QUERIES=('mary johnson' 'Bill Smith' 'Rossi, Mario' 'j. williams')
+# match_sql OP Q: rows matching `name OP 'Q'`; knn_sql OP Q: 10 nearest by `name OP 'Q'`.
+match_sql() { echo "SELECT count(*) FROM bench_names WHERE name $1 '${2//\'/\'\'}'"; }
+knn_sql() {
+  local q="'${2//\'/\'\'}'"
+  echo "SELECT name $1 $q FROM bench_names ORDER BY name $1 $q LIMIT 10"
+}
 
 ours=$(time_sql "CREATE INDEX bench_cdp_gin ON bench_names USING gin (name cdp.gin_name_ops)" 1)
 peer=$(time_sql "CREATE INDEX bench_trgm_gin ON bench_names USING gin (name gin_trgm_ops)" 1)
@@ -43,14 +50,14 @@ trgm_build=$peer
 report "name GIN build, ${n} names" "$ours" "gin_trgm_ops build" "$peer" \
   "size $(size bench_cdp_gin | xargs printf '%.0f') MB vs $(size bench_trgm_gin | xargs printf '%.0f') MB"
 
-for q in 'mary johnson' 'Bill Smith' 'Rossi, Mario' 'j. williams'; do
-  ours=$(time_sql "SELECT count(*) FROM bench_names WHERE name %~ '${q//\'/\'\'}'" 7)
-  peer=$(time_sql "SELECT count(*) FROM bench_names WHERE name % '${q//\'/\'\'}'" 7)
-  nours=$(bench_psql -At -c "SELECT count(*) FROM bench_names WHERE name %~ '${q//\'/\'\'}'")
-  npeer=$(bench_psql -At -c "SELECT count(*) FROM bench_names WHERE name % '${q//\'/\'\'}'")
+for q in "${QUERIES[@]}"; do
+  ours=$(time_sql "$(match_sql %~ "$q")" 7)
+  peer=$(time_sql "$(match_sql % "$q")" 7)
+  nours=$(bench_psql -At -c "$(match_sql %~ "$q")")
+  npeer=$(bench_psql -At -c "$(match_sql % "$q")")
   bench_psql -c "ALTER DATABASE $BENCH_DB SET pg_trgm.similarity_threshold = 0.5"
-  peer5=$(time_sql "SELECT count(*) FROM bench_names WHERE name % '${q//\'/\'\'}'" 7)
-  npeer5=$(bench_psql -At -c "SELECT count(*) FROM bench_names WHERE name % '${q//\'/\'\'}'")
+  peer5=$(time_sql "$(match_sql % "$q")" 7)
+  npeer5=$(bench_psql -At -c "$(match_sql % "$q")")
   bench_psql -c "ALTER DATABASE $BENCH_DB RESET pg_trgm.similarity_threshold"
   report "GIN %~ '$q' (0.85)" "$ours" "GIN % (pg_trgm 0.3)" "$peer" "rows $nours vs $npeer"
   report "GIN %~ '$q' (0.85)" "$ours" "GIN % (pg_trgm 0.5)" "$peer5" "rows $nours vs $npeer5"
@@ -61,9 +68,9 @@ bench_psql -c "DROP INDEX bench_cdp_gin"
 ours=$(time_sql "CREATE INDEX bench_cdp_gin ON bench_names USING gin (name cdp.gin_name_ops (pairs = false))" 1)
 report "name GIN (pairs = false) build" "$ours" "gin_trgm_ops build" "$trgm_build" \
   "size $(size bench_cdp_gin | xargs printf '%.0f') MB vs $(size bench_trgm_gin | xargs printf '%.0f') MB"
-for q in 'mary johnson' 'Bill Smith' 'Rossi, Mario' 'j. williams'; do
-  ours=$(time_sql "SELECT count(*) FROM bench_names WHERE name %~ '${q//\'/\'\'}'" 7)
-  peer=$(time_sql "SELECT count(*) FROM bench_names WHERE name % '${q//\'/\'\'}'" 7)
+for q in "${QUERIES[@]}"; do
+  ours=$(time_sql "$(match_sql %~ "$q")" 7)
+  peer=$(time_sql "$(match_sql % "$q")" 7)
   report "GIN (pairs = false) %~ '$q' (0.85)" "$ours" "GIN % (pg_trgm 0.3)" "$peer"
 done
 bench_psql -c "DROP INDEX bench_cdp_gin" -c "DROP INDEX bench_trgm_gin"
@@ -72,12 +79,12 @@ ours=$(time_sql "CREATE INDEX bench_cdp_gist ON bench_names USING gist (name cdp
 peer=$(time_sql "CREATE INDEX bench_trgm_gist ON bench_names USING gist (name gist_trgm_ops)" 1)
 report "name GiST build, ${n} names" "$ours" "gist_trgm_ops build" "$peer" \
   "size $(size bench_cdp_gist | xargs printf '%.0f') MB vs $(size bench_trgm_gist | xargs printf '%.0f') MB"
-for q in 'mary johnson' 'Bill Smith' 'Rossi, Mario' 'j. williams'; do
-  ours=$(time_sql "SELECT name <~> '${q//\'/\'\'}' FROM bench_names ORDER BY name <~> '${q//\'/\'\'}' LIMIT 10" 7)
-  peer=$(time_sql "SELECT name <-> '${q//\'/\'\'}' FROM bench_names ORDER BY name <-> '${q//\'/\'\'}' LIMIT 10" 7)
+for q in "${QUERIES[@]}"; do
+  ours=$(time_sql "$(knn_sql '<~>' "$q")" 7)
+  peer=$(time_sql "$(knn_sql '<->' "$q")" 7)
   report "GiST KNN top-10 <~> '$q'" "$ours" "GiST KNN <-> (pg_trgm)" "$peer"
-  ours=$(time_sql "SELECT count(*) FROM bench_names WHERE name %~ '${q//\'/\'\'}'" 7)
-  peer=$(time_sql "SELECT count(*) FROM bench_names WHERE name % '${q//\'/\'\'}'" 7)
+  ours=$(time_sql "$(match_sql %~ "$q")" 7)
+  peer=$(time_sql "$(match_sql % "$q")" 7)
   report "GiST %~ '$q' (0.85)" "$ours" "GiST % (pg_trgm 0.3)" "$peer"
 done
 bench_psql -c "DROP TABLE bench_names" -c "ALTER DATABASE $BENCH_DB RESET ALL"

@@ -36,6 +36,7 @@ ALTER DATABASE $BENCH_DB SET search_path = public, cdp;
 ALTER DATABASE $BENCH_DB SET enable_seqscan = off;
 SQL
 size() { bench_psql -At -c "SELECT pg_relation_size('$1') / 1048576.0"; }
+sizes() { echo "size $(size "$1" | xargs printf '%.0f') MB vs $(size "$2" | xargs printf '%.0f') MB"; }
 QUERIES=('mary johnson' 'Bill Smith' 'Rossi, Mario' 'j. williams')
 # match_sql OP Q: rows matching `name OP 'Q'`; knn_sql OP Q: 10 nearest by `name OP 'Q'`.
 match_sql() { echo "SELECT count(*) FROM bench_names WHERE name $1 '${2//\'/\'\'}'"; }
@@ -48,7 +49,7 @@ ours=$(time_sql "CREATE INDEX bench_cdp_gin ON bench_names USING gin (name cdp.g
 peer=$(time_sql "CREATE INDEX bench_trgm_gin ON bench_names USING gin (name gin_trgm_ops)" 1)
 trgm_build=$peer
 report "name GIN build, ${n} names" "$ours" "gin_trgm_ops build" "$peer" \
-  "size $(size bench_cdp_gin | xargs printf '%.0f') MB vs $(size bench_trgm_gin | xargs printf '%.0f') MB"
+  "$(sizes bench_cdp_gin bench_trgm_gin)"
 
 for q in "${QUERIES[@]}"; do
   ours=$(time_sql "$(match_sql %~ "$q")" 7)
@@ -67,7 +68,7 @@ done
 bench_psql -c "DROP INDEX bench_cdp_gin"
 ours=$(time_sql "CREATE INDEX bench_cdp_gin ON bench_names USING gin (name cdp.gin_name_ops (pairs = false))" 1)
 report "name GIN (pairs = false) build" "$ours" "gin_trgm_ops build" "$trgm_build" \
-  "size $(size bench_cdp_gin | xargs printf '%.0f') MB vs $(size bench_trgm_gin | xargs printf '%.0f') MB"
+  "$(sizes bench_cdp_gin bench_trgm_gin)"
 for q in "${QUERIES[@]}"; do
   ours=$(time_sql "$(match_sql %~ "$q")" 7)
   peer=$(time_sql "$(match_sql % "$q")" 7)
@@ -78,7 +79,7 @@ bench_psql -c "DROP INDEX bench_cdp_gin" -c "DROP INDEX bench_trgm_gin"
 ours=$(time_sql "CREATE INDEX bench_cdp_gist ON bench_names USING gist (name cdp.gist_name_ops)" 1)
 peer=$(time_sql "CREATE INDEX bench_trgm_gist ON bench_names USING gist (name gist_trgm_ops)" 1)
 report "name GiST build, ${n} names" "$ours" "gist_trgm_ops build" "$peer" \
-  "size $(size bench_cdp_gist | xargs printf '%.0f') MB vs $(size bench_trgm_gist | xargs printf '%.0f') MB"
+  "$(sizes bench_cdp_gist bench_trgm_gist)"
 for q in "${QUERIES[@]}"; do
   ours=$(time_sql "$(knn_sql '<~>' "$q")" 7)
   peer=$(time_sql "$(knn_sql '<->' "$q")" 7)

@@ -14,20 +14,26 @@ EXTENSION   = cdp
 MODULE_big  = cdp
 EXT_VERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" cdp.control)
 
-# Every .cpp under src/core/<area>/ and src/pg/ is part of the module: a new
+# Every .cpp under src/core/<area>/ and src/pg/<area>/ is part of the module: a new
 # file needs no edit here.
 CORE_SRCS = $(sort $(wildcard src/core/*/*.cpp))
-PG_SRCS   = $(sort $(wildcard src/pg/*.cpp))
+PG_SRCS   = $(sort $(wildcard src/pg/*/*.cpp))
 OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 # The canonical install script is assembled from per-area fragments
-# (sql/install/NN_area.sql, in name order).  Frozen upgrade scripts
-# sql/cdp--A--B.sql are committed as they are.
-CDP_INSTALL_SQL  = sql/cdp--$(EXT_VERSION).sql
-CDP_INSTALL_PARTS   = $(sort $(wildcard sql/install/*.sql))
-DATA_built      = $(CDP_INSTALL_SQL)
-DATA            = $(filter-out $(CDP_INSTALL_SQL),$(wildcard sql/cdp--*--*.sql))
-EXTRA_CLEAN     = $(CDP_INSTALL_SQL) build
+# (sql/install/NN_area.sql, in name order).  Released versions are frozen:
+# sql/cdp--A.sql and sql/cdp--A--B.sql are committed as they are.  The
+# upgrade script into the version under development is assembled by
+# scripts/build_upgrade.sh from sql/upgrade/PREV--VERSION/ (deltas to old
+# objects) plus every install fragment PREV did not ship.
+CDP_INSTALL_SQL   = sql/cdp--$(EXT_VERSION).sql
+CDP_INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+CDP_UPGRADE_DIR   = $(firstword $(wildcard sql/upgrade/*--$(EXT_VERSION)))
+CDP_UPGRADE_SQL   = $(if $(CDP_UPGRADE_DIR),sql/cdp--$(notdir $(CDP_UPGRADE_DIR)).sql)
+CDP_UPGRADE_PARTS = $(wildcard $(CDP_UPGRADE_DIR)/*)
+DATA_built        = $(CDP_INSTALL_SQL) $(CDP_UPGRADE_SQL)
+DATA              = $(filter-out $(DATA_built),$(wildcard sql/cdp--*.sql))
+EXTRA_CLEAN       = $(DATA_built) build
 
 # pg_regress: every sql/<name>.sql except the install scripts.
 REGRESS      = $(sort $(basename $(notdir $(filter-out sql/cdp--%,$(wildcard sql/*.sql)))))
@@ -56,6 +62,9 @@ include $(PGXS)
 
 $(CDP_INSTALL_SQL): $(CDP_INSTALL_PARTS) cdp.control
 	cat $(CDP_INSTALL_PARTS) > $@
+
+$(CDP_UPGRADE_SQL): $(CDP_UPGRADE_PARTS) $(CDP_INSTALL_PARTS) scripts/build_upgrade.sh
+	sh scripts/build_upgrade.sh $(CDP_UPGRADE_DIR) $@
 
 # The nickname table (data/nicknames.csv) is compiled in as a string.
 build/gen/nicknames_data.inc: data/nicknames.csv scripts/gen_nicknames.sh

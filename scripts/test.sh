@@ -10,7 +10,9 @@
 #   fuzz       each libFuzzer target in test/fuzz, run briefly (one case each)
 #
 # Environment: PG_CONFIG, CDP_TEST_PORT (default 54330), CDP_FUZZ_SECONDS
-# (default 10), CDP_TEST_LAYERS (default "unit regress isolation tap fuzz").
+# (default 10), CDP_TEST_LAYERS (default "unit regress isolation tap fuzz"),
+# and, to run a subset while developing, CDP_REGRESS (regress test names),
+# CDP_ISOLATION (spec names), CDP_TAP (TAP file names, e.g. "050_upgrade.pl").
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -96,7 +98,7 @@ count_regress() { # layer logfile [runner exit status]
 # ---- regress (pg_regress) ----------------------------------------------------
 if want regress && ls "$ROOT"/sql/*.sql 2>/dev/null | grep -qv 'cdp--'; then
   mkdir -p "$WORK/regress"
-  make -C "$ROOT" -s PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= TAP_TESTS= \
+  make -C "$ROOT" -s PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= TAP_TESTS= ${CDP_REGRESS:+REGRESS="$CDP_REGRESS"} \
        EXTRA_REGRESS_OPTS="--outputdir=$WORK/regress --port=$PGPORT --host=$PGHOST --user=$PGUSER" \
        >"$WORK/regress.log" 2>&1
   count_regress regress "$WORK/regress.log" $?
@@ -105,7 +107,7 @@ fi
 # ---- isolation ----------------------------------------------------------------
 if want isolation && ls "$ROOT"/test/isolation/specs/*.spec >/dev/null 2>&1; then
   mkdir -p "$WORK/isolation"
-  specs=$(cd "$ROOT/test/isolation/specs" && ls *.spec | sed 's/\.spec$//' | sort)
+  specs=${CDP_ISOLATION:-$(cd "$ROOT/test/isolation/specs" && ls *.spec | sed 's/\.spec$//' | sort)}
   (cd "$ROOT" && "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress" \
       --inputdir=test/isolation --outputdir="$WORK/isolation" --load-extension=cdp \
       --port="$PGPORT" --host="$PGHOST" --user="$PGUSER" $specs) >"$WORK/isolation.log" 2>&1
@@ -118,6 +120,8 @@ if want tap && ls "$ROOT"/test/t/*.pl >/dev/null 2>&1; then
   [ "$(id -u)" -eq 0 ] && chown -R postgres: "$WORK/tap"
   perl_inc=$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/perl
   TAP_ROOT=$ROOT
+  tap_files="test/t/*.pl"
+  [ -n "${CDP_TAP:-}" ] && tap_files=$(printf 'test/t/%s ' $CDP_TAP)
   if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -r "$ROOT/test/t"; then
     # The checkout is not readable by the cluster user: run a copy.
     mkdir -p "$WORK/tap-src/test"; cp -r "$ROOT/test/t" "$WORK/tap-src/test/"
@@ -126,7 +130,7 @@ if want tap && ls "$ROOT"/test/t/*.pl >/dev/null 2>&1; then
   (cd "$TAP_ROOT" && as_pg_user env PATH="$PGBIN:$PATH" TESTDIR="$WORK/tap" \
       PG_REGRESS="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" \
       CDP_TEST_DATA="$CDP_TEST_DATA" PGHOST= PGPORT= PGUSER= \
-      prove -v -I "$perl_inc" test/t/*.pl) >"$WORK/tap.log" 2>&1
+      prove -v -I "$perl_inc" $tap_files) >"$WORK/tap.log" 2>&1
   rc=$?
   p=$(grep -cE '^ *ok [0-9]+' "$WORK/tap.log")
   mapfile -t fails < <(grep -E '^ *not ok [0-9]+' "$WORK/tap.log" | sed -E 's/^ *not ok [0-9]+ *-? *//' | tr ' ' '_')

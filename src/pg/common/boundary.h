@@ -1,0 +1,116 @@
+// The C++ <-> PostgreSQL error boundary.  Every SQL-callable function body
+// goes through cdp::pg::guarded(); every call from C++ into PostgreSQL code
+// that may elog(ERROR) goes through cdp::pg::pg_call().
+//
+//   extern "C" Datum cdp_foo(PG_FUNCTION_ARGS) {
+//       return cdp::pg::guarded([&] { ... C++ ...; return SomeDatum; });
+//   }
+//
+// Rules enforced here:
+//  * No C++ exception crosses a C frame: guarded() catches everything and
+//    only raises ereport(ERROR) after the C++ frames (and their destructors)
+//    are gone.
+//  * No elog(ERROR) longjmp crosses C++ frames: pg_call() runs Postgres code
+//    under PG_TRY and converts an error into cdp::pg::PgError, which unwinds
+//    C++ normally and is re-thrown as the original Postgres error (same
+//    SQLSTATE, message, detail) at the boundary.  A PgError must never be
+//    swallowed: the transaction is unusable until it is re-thrown.
+//  * Cancellation: cdp::Cancelled (thrown by cdp::interrupt::poll() when
+//    InterruptPending is set) becomes CHECK_FOR_INTERRUPTS() at the boundary,
+//    which raises the proper "canceling statement due to ..." error.
+#pragma once
+
+#include "pg/common/pg.h"
+
+#include <exception>
+#include <new>
+#include <utility>
+
+#include "core/common/error.h"
+
+namespace cdp::pg {
+
+// A PostgreSQL error caught inside pg_call(); owns a copy of the ErrorData
+// (allocated in the memory context that was current at the call).
+class PgError : public std::exception {
+ public:
+    explicit PgError(ErrorData* edata) : edata_(edata) {}
+    const char* what() const noexcept override;
+    ErrorData* edata() const noexcept { return edata_; }
+
+ private:
+    ErrorData* edata_;
+};
+
+// Plain-old-data snapshot of a C++ error, filled in a catch block without
+// allocating, and raised after the C++ frames are gone.  The text buffers are
+// deliberately left uninitialised: every guarded() call constructs a box, and
+// zero-filling 2.5 KB per call cost more than a whole short-string similarity
+// function.  capture() writes every buffer that raise() reads.
+struct ErrorBox {
+    enum Kind { kNone, kCxx, kPg, kCancel, kNoMemory } kind = kNone;
+    char sqlstate[6];
+    char message[1024];
+    char detail[1024];
+    char hint[512];
+    ErrorData* edata = nullptr;
+};
+
+void capture(ErrorBox& box, const std::exception_ptr& ep) noexcept;
+[[noreturn]] void raise(const ErrorBox& box);
+
+// Install the cancellation probe (called from _PG_init).
+void install_interrupt_probe();
+
+namespace detail {
+template <class F, class R>
+bool run(F& f, R& result, ErrorBox& box) noexcept {
+    try {
+        result = f();
+        return true;
+    } catch (...) {
+        capture(box, std::current_exception());
+        return false;
+    }
+}
+}  // namespace detail
+
+// Run a C++ body returning R (usually Datum) and turn any exception into a
+// Postgres ERROR raised from this (destructor-free) frame.
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+    using R = decltype(f());
+    static_assert(std::is_trivially_destructible_v<R>, "guarded() must return a trivial type");
+    R result{};
+    ErrorBox box;
+    if (!detail::run(f, result, box)) raise(box);
+    return result;
+}
+
+// Same for bodies that return nothing (procedures, void helpers).
+template <class F>
+void guarded_void(F&& f) {
+    ErrorBox box;
+    int dummy = 0;
+    auto wrapper = [&]() {
+        f();
+        return 0;
+    };
+    if (!detail::run(wrapper, dummy, box)) raise(box);
+}
+
+// Run Postgres code that may elog(ERROR) from inside C++ code.  The callable
+// must not create C++ objects with non-trivial destructors: a longjmp out of
+// it would skip them.  Keep it to plain Postgres calls.
+void pg_call_impl(void (*fn)(void*), void* arg);
+
+template <class F>
+void pg_call(F&& f) {
+    pg_call_impl([](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); }, static_cast<void*>(&f));
+}
+
+// palloc0(n) in the current memory context through pg_call (out of memory
+// becomes a PgError).
+void* palloc0_guarded(std::size_t n);
+
+}  // namespace cdp::pg

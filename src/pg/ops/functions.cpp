@@ -1,0 +1,78 @@
+// SQL-callable functions of the operations area: cdp.version() and the
+// boundary self-test used by the foundation tests.
+#include "pg/common/pg.h"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/common/error.h"
+#include "core/common/interrupt.h"
+#include "core/common/version.h"
+#include "pg/common/boundary.h"
+#include "pg/common/convert.h"
+#include "pg/common/spi.h"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(cdp_version);
+PG_FUNCTION_INFO_V1(cdp_boundary_selftest);
+
+Datum cdp_version(PG_FUNCTION_ARGS) {
+    return cdp::pg::guarded([&] { return cdp::pg::text_datum(cdp::kVersion); });
+}
+
+// cdp._boundary_selftest(mode text, n bigint) -> bigint
+//   'cxx_error'  throw a cdp::Error (22023) from C++
+//   'std_error'  throw a plain std::exception (XX000)
+//   'pg_error'   run SQL that divides by zero through the SPI guard (22012)
+//   'spin'       busy-loop for n milliseconds, polling for cancel
+//   'alloc'      build and free C++ containers totalling n bytes
+//   'spi'        run n trivial SPI statements, return the sum
+Datum cdp_boundary_selftest(PG_FUNCTION_ARGS) {
+    return cdp::pg::guarded([&]() -> Datum {
+        std::string mode(cdp::pg::text_arg(fcinfo, 0));
+        int64 n = PG_GETARG_INT64(1);
+        if (mode == "cxx_error")
+            throw cdp::Error("selftest: C++ error with detail", cdp::sqlstate::kInvalidParameterValue,
+                             "detail from C++", "hint from C++");
+        if (mode == "std_error") throw std::runtime_error("selftest: plain std::exception");
+        if (mode == "pg_error") {
+            cdp::pg::Spi spi;
+            std::vector<char> guard(1024);  // a C++ object that must be destroyed
+            spi.exec("SELECT 1/0", {});
+            return Int64GetDatum(static_cast<int64>(guard.size()));
+        }
+        if (mode == "spin") {
+            auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(n);
+            cdp::interrupt::Ticker ticker(1024);
+            volatile uint64 x = 0;
+            while (std::chrono::steady_clock::now() < until) {
+                ticker.tick();
+                x = x + 1;
+            }
+            return Int64GetDatum(n);
+        }
+        if (mode == "alloc") {
+            std::vector<std::string> v;
+            int64 total = 0;
+            while (total < n) {
+                v.emplace_back(1000, 'x');
+                total += 1000;
+            }
+            return Int64GetDatum(total);
+        }
+        if (mode == "spi") {
+            cdp::pg::Spi spi;
+            int64 sum = 0;
+            for (int64 i = 0; i < n; ++i) {
+                cdp::interrupt::poll();
+                spi.exec("SELECT 1::bigint", {}, true);
+                sum += spi.get_int64(0, 0).value_or(0);
+            }
+            return Int64GetDatum(sum);
+        }
+        throw cdp::Error("unknown selftest mode \"" + mode + "\"", cdp::sqlstate::kInvalidParameterValue, {},
+                         "Use one of cxx_error, std_error, pg_error, spin, alloc, spi.");
+    });
+}
+}

@@ -5,6 +5,13 @@
 -- index expressions (the to_tsvector(text) / to_tsvector(regconfig, text)
 -- pattern of PostgreSQL itself).
 
+-- Settings (src/pg/normalize/gucs.cpp).  cdp.email_provider_rules changes
+-- which e-mail addresses are one identifier (policy): PGC_SUSET, settable by
+-- superusers and cdp_admin.  cdp.default_region stays user-settable (a
+-- per-session convenience).  pg_parameter_acl is cluster-wide and takes a
+-- name whose library is not loaded yet; see docs/operations.md.
+GRANT SET ON PARAMETER cdp.email_provider_rules TO cdp_admin;
+
 CREATE FUNCTION cdp.normalize_email(email text) RETURNS text
     AS 'MODULE_PATHNAME', 'cdp_normalize_email'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;

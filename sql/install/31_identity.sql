@@ -3,6 +3,14 @@
 -- Writing functions are SECURITY DEFINER (search_path pinned): roles get
 -- EXECUTE on them, not write access to the tables.
 
+-- Settings (src/pg/identity/gucs.cpp): all three are policy (PGC_SUSET),
+-- settable by superusers and cdp_admin only.  cdp.defer_resolution takes the
+-- graph lock EXCLUSIVE until commit and stores records unlinked until
+-- cdp.resolve_identities(): a bulk-load mode for the administrator, not for
+-- writers (a writer's open transaction would stall every other writer).
+GRANT SET ON PARAMETER cdp.max_cluster_records, cdp.bulk_rewrite_min_records, cdp.defer_resolution
+    TO cdp_admin;
+
 CREATE FUNCTION cdp.upsert_record(source text, source_key text, identifiers jsonb, traits jsonb DEFAULT '{}')
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'cdp_upsert_record'

@@ -8,6 +8,7 @@ extern "C" {
 
 #include "pg/common/boundary.h"
 #include "pg/common/init.h"
+#include "pg/common/policy.h"
 
 namespace cdp::pg {
 namespace {
@@ -36,6 +37,7 @@ PG_MODULE_MAGIC;
 void _PG_init(void);
 
 void _PG_init(void) {
+    cdp::pg::check_policy_placeholders();
     cdp::pg::run_module_inits();
     MarkGUCPrefixReserved("cdp");
     cdp::pg::install_interrupt_probe();

@@ -5,6 +5,7 @@ CREATE FUNCTION cdp.version() RETURNS text
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.version() IS 'Version of the cdp shared library (equals the extension version when up to date).';
+REVOKE ALL ON FUNCTION cdp.version() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.version() TO cdp_reader;
 
 CREATE FUNCTION cdp._boundary_selftest(mode text, n bigint) RETURNS bigint
@@ -13,6 +14,7 @@ CREATE FUNCTION cdp._boundary_selftest(mode text, n bigint) RETURNS bigint
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp._boundary_selftest(text, bigint) IS
     'Diagnostics of the C++/PostgreSQL boundary (modes cxx_error, std_error, pg_error, spin, alloc, spi); admin only.';
+REVOKE ALL ON FUNCTION cdp._boundary_selftest(text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp._boundary_selftest(text, bigint) TO cdp_admin;
 
 -- cdp.stats(): counts and last run times.  Each area adds its figures here
@@ -43,4 +45,5 @@ BEGIN
 END
 $stats$;
 COMMENT ON FUNCTION cdp.stats() IS 'Row counts of every cdp table, last run times and the cdp.* settings, as jsonb.';
+REVOKE ALL ON FUNCTION cdp.stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.stats() TO cdp_reader;

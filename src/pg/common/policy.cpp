@@ -43,12 +43,13 @@ void check_policy_placeholders() {
         config_generic* p = placeholder(policy_names[i]);
         if (p == nullptr || p->reset_source <= PGC_S_DEFAULT) continue;
         if (may_set(p->name, p->reset_scontext, p->reset_srole)) continue;
-        ereport(ERROR,
-                (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                 errmsg("permission denied to set parameter \"%s\"", p->name),
-                 errdetail("The value was given as a connection option by a role that may not set this policy "
-                           "setting; dropping it would also drop the database's or role's own value."),
-                 errhint("Reconnect without the option (RESET goes back to the same value).")));
+        ereport(
+            ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+             errmsg("permission denied to set parameter \"%s\"", p->name),
+             errdetail("The value was given as a connection option by a role that may not set this policy "
+                       "setting; dropping it would also drop the database's or role's own value."),
+             errhint("Reconnect without the option (RESET goes back to the same value).")));
     }
 }
 

@@ -158,9 +158,28 @@ TEST(IdentityInput, ParsesStringsAndArrays) {
     EXPECT_EQ(ids[2].second, "2");
 }
 
+TEST(IdentityInput, ValueLengthCapped) {
+    EXPECT_NO_THROW(parse_identifiers("{\"x\":\"" + std::string(1024, 'a') + "\"}"));
+    EXPECT_THROW(parse_identifiers("{\"x\":\"" + std::string(1025, 'a') + "\"}"), cdp::Error);
+}
+
+TEST(IdentityInput, RecordKeyLimits) {
+    using cdp::identity::check_record_key;
+    EXPECT_NO_THROW(check_record_key(std::string(200, 's'), std::string(1024, 'k')));
+    EXPECT_NO_THROW(check_record_key("\u00e9" + std::string(199, 's'), "k"));  // characters, not bytes
+    EXPECT_THROW(check_record_key("", "k"), cdp::Error);
+    EXPECT_THROW(check_record_key(std::string(201, 's'), "k"), cdp::Error);
+    EXPECT_THROW(check_record_key("s", ""), cdp::Error);
+    EXPECT_THROW(check_record_key("s", std::string(1025, 'k')), cdp::Error);
+}
+
 TEST(IdentityInput, RejectsNonStrings) {
     EXPECT_THROW(parse_identifiers(R"({"email":1})"), cdp::Error);
+    EXPECT_THROW(parse_identifiers(R"({"email":true})"), cdp::Error);
+    EXPECT_THROW(parse_identifiers(R"({"email":1.5})"), cdp::Error);
+    EXPECT_THROW(parse_identifiers(R"({"email":{"a":"b"}})"), cdp::Error);
     EXPECT_THROW(parse_identifiers(R"([1])"), cdp::Error);
+    EXPECT_THROW(parse_identifiers("null"), cdp::Error);
     EXPECT_THROW(parse_identifiers(std::string(1000, '[') + std::string(1000, ']')), cdp::Error);
 }
 

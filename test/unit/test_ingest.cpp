@@ -370,3 +370,50 @@ TEST(IngestHelpers, RenderResultEscapes) {
               "\\\"x\\\"\\n\\u0001\"}]}");
     EXPECT_EQ(cdp::ingest::render_result(0, 0, {}), "{\"accepted\":0,\"duplicates\":0,\"rejected\":[]}");
 }
+
+// Every stored timestamp stays within 0001-01-01 .. 9999-12-31 (issue:
+// values outside it broke SELECT and pg_dump with 22008).
+TEST(IngestTimestamp, RangeLimits) {
+    using cdp::ingest::in_range;
+    // Boundaries, checked against GNU date: date -u -d '0001-01-01' +%s.
+    EXPECT_EQ(parse_iso8601("0001-01-01T00:00:00Z"), cdp::ingest::kMinMicros);
+    EXPECT_EQ(parse_iso8601("9999-12-31T23:59:59.999999Z"), cdp::ingest::kMaxMicros);
+    EXPECT_EQ(cdp::ingest::kMinMicros, std::int64_t{-62135596800} * 1000000);
+    EXPECT_EQ(cdp::ingest::kMaxMicros, std::int64_t{253402300799} * 1000000 + 999999);
+    // Rounding or a zone offset past either end leaves the range.
+    EXPECT_FALSE(in_range(*parse_iso8601("9999-12-31T23:59:59.9999996Z")));
+    EXPECT_TRUE(in_range(*parse_iso8601("9999-12-31T23:59:59.9999994Z")));
+    EXPECT_FALSE(in_range(*parse_iso8601("9999-12-31T23:30:00-01:00")));
+    EXPECT_FALSE(in_range(*parse_iso8601("0001-01-01T00:30:00+01:00")));
+    EXPECT_FALSE(parse_iso8601("10000-01-01"));
+}
+TEST(IngestTime, OutOfRangeTimestampRejected) {
+    auto m = track();
+    m.timestamp = Field::str("9999-12-31T23:59:59.9999999Z");
+    EXPECT_EQ(error_of(m), "timestamp \"9999-12-31T23:59:59.9999999Z\" is outside 0001-01-01 .. 9999-12-31 (UTC)");
+    m.timestamp = Field::str("9999-12-31T23:59:59.999999Z");
+    EXPECT_EQ(error_of(m), "(accepted)");
+}
+TEST(IngestTime, SkewCorrectionOutOfRangeRejected) {
+    auto m = track();
+    m.original_timestamp = Field::str("0001-01-01T00:00:00Z");
+    m.sent_at = Field::str("9999-12-31T00:00:00Z");
+    EXPECT_NE(error_of(m, env_at(kT0)).find("clock skew"), std::string::npos);
+    // The same pair with the event clock ahead: also outside the range.
+    auto n = track();
+    n.original_timestamp = Field::str("9999-12-31T00:00:00Z");
+    n.sent_at = Field::str("0001-01-01T00:00:00Z");
+    EXPECT_NE(error_of(n, env_at(kT0)).find("clock skew"), std::string::npos);
+    // A correction that stays inside is kept.
+    auto k = track();
+    k.original_timestamp = Field::str("2015-02-23T21:28:53.111Z");
+    k.sent_at = Field::str("2015-02-23T21:28:55.111Z");
+    EXPECT_EQ(error_of(k, env_at(kT0)), "(accepted)");
+}
+TEST(IngestMap, NumericDeviceIdIgnoredLikeOtherNonStrings) {
+    auto m = track();
+    m.context = Field::of(Field::kObject);
+    m.context_device_id = Field::num("12345");
+    auto out = map_message(m, env_at(0));
+    for (const auto& id : out.identifiers) EXPECT_NE(id.type, "device_id");
+}

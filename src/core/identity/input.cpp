@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.h"
+#include "core/common/limits.h"
+#include "core/common/utf8.h"
 
 namespace cdp::identity {
 
@@ -38,7 +40,6 @@ RawIdentifiers parse_identifiers(std::string_view json) {
     check_depth(json, 3);
     nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
     if (doc.is_discarded()) throw Error("identifiers are not valid JSON", sqlstate::kInvalidJsonText);
-    if (doc.is_null()) return {};
     if (!doc.is_object())
         throw Error("identifiers must be a JSON object, not " + std::string(doc.type_name()),
                     sqlstate::kInvalidParameterValue, {}, kHint);
@@ -51,20 +52,45 @@ RawIdentifiers parse_identifiers(std::string_view json) {
                              std::string(x.type_name()),
                          sqlstate::kInvalidParameterValue, "value: " + x.dump(), kHint);
         };
+        auto add = [&](const nlohmann::json& x) {
+            std::string value;
+            if (!x.is_string()) throw bad(x);
+            value = x.get<std::string>();
+            if (value.size() > limits::kMaxKeyBytes)
+                throw Error("identifier \"" + type + "\" has a value longer than " +
+                                std::to_string(limits::kMaxKeyBytes) + " bytes",
+                            sqlstate::kInvalidParameterValue,
+                            "value starts with: " + json_quote(value.substr(0, 40)));
+            out.emplace_back(type, std::move(value));
+        };
         if (v.is_null()) continue;
-        if (v.is_string()) {
-            out.emplace_back(type, v.get<std::string>());
-        } else if (v.is_array()) {
-            for (const auto& x : v) {
-                if (x.is_null()) continue;
-                if (!x.is_string()) throw bad(x);
-                out.emplace_back(type, x.get<std::string>());
-            }
+        if (v.is_array()) {
+            for (const auto& x : v)
+                if (!x.is_null()) add(x);
         } else {
-            throw bad(v);
+            add(v);
         }
     }
     return out;
+}
+
+void check_source(std::string_view source) {
+    if (source.empty()) throw Error("source must not be empty", sqlstate::kInvalidParameterValue);
+    const std::size_t chars = utf8::length(source);
+    if (chars > limits::kMaxSourceChars)
+        throw Error("source is longer than " + std::to_string(limits::kMaxSourceChars) + " characters (" +
+                        std::to_string(chars) + ")",
+                    sqlstate::kInvalidParameterValue, "source starts with: " + json_quote(source.substr(0, 40)));
+}
+
+void check_record_key(std::string_view source, std::string_view source_key) {
+    check_source(source);
+    if (source_key.empty()) throw Error("source_key must not be empty", sqlstate::kInvalidParameterValue);
+    if (source_key.size() > limits::kMaxKeyBytes)
+        throw Error("source_key is longer than " + std::to_string(limits::kMaxKeyBytes) + " bytes (" +
+                        std::to_string(source_key.size()) + ")",
+                    sqlstate::kInvalidParameterValue,
+                    "source_key starts with: " + json_quote(source_key.substr(0, 40)));
 }
 
 std::string json_quote(std::string_view s) {

@@ -68,6 +68,8 @@ std::optional<Micros> time_field(const char* what, const Field& f) {
         reject(std::string(what) + " must be an ISO-8601 date-time string, not " + kind_name(f.kind));
     auto t = parse_iso8601(f.text);
     if (!t) reject(std::string(what) + " " + quote_value(f.text) + " is not an ISO-8601 date-time");
+    if (!in_range(*t))
+        reject(std::string(what) + " " + quote_value(f.text) + " is outside 0001-01-01 .. 9999-12-31 (UTC)");
     return t;
 }
 
@@ -192,7 +194,7 @@ Mapped map_message(const RawMessage& m, const Envelope& env) {
     if (!phone) phone = identifier_field("context.traits.phone", m.context_traits_phone, true);
     if (email) out.identifiers.push_back({"email", *email});
     if (phone) out.identifiers.push_back({"phone", *phone});
-    if (auto device = identifier_field("context.device.id", m.context_device_id, true))
+    if (auto device = identifier_field("context.device.id", m.context_device_id, false))
         out.identifiers.push_back({"device_id", *device});
 
     // Timestamps (Segment's definitions):
@@ -215,6 +217,13 @@ Mapped map_message(const RawMessage& m, const Envelope& env) {
         out.occurred_at = *original;
     else
         out.occurred_at = out.received_at;
+    // The skew correction can leave the range (a sentAt far from
+    // originalTimestamp): such a message is refused, never stored with a
+    // timestamp the database cannot read back.
+    if (!in_range(out.occurred_at))
+        reject("timestamp corrected for clock skew (receivedAt - (sentAt - originalTimestamp)) is outside "
+               "0001-01-01 .. 9999-12-31");
+    if (!in_range(out.received_at)) reject("receivedAt is outside 0001-01-01 .. 9999-12-31");
     return out;
 }
 
@@ -227,6 +236,9 @@ std::optional<Micros> parse_batch_sent_at(const Field& f) {
     auto t = parse_iso8601(f.text);
     if (!t)
         throw cdp::Error("batch sentAt " + quote_value(f.text) + " is not an ISO-8601 date-time", "22007");
+    if (!in_range(*t))
+        throw cdp::Error("batch sentAt " + quote_value(f.text) + " is outside 0001-01-01 .. 9999-12-31 (UTC)",
+                         "22008");
     return t;
 }
 

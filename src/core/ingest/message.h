@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/common/limits.h"
 #include "core/ingest/timestamp.h"
 
 namespace cdp::ingest {
@@ -21,7 +22,7 @@ namespace cdp::ingest {
 inline constexpr std::size_t kMaxBatchMessages = 10000;
 // Longest userId / anonymousId / previousId / groupId / messageId / identifier
 // value in bytes (they are btree-indexed; longer values are rejected).
-inline constexpr std::size_t kMaxIdBytes = 1024;
+inline constexpr std::size_t kMaxIdBytes = cdp::limits::kMaxKeyBytes;
 
 enum class MsgType { kIdentify, kTrack, kPage, kScreen, kGroup, kAlias };
 

@@ -122,10 +122,27 @@ std::optional<std::string> map_local(std::u32string_view local) {
     if (mapped.empty() || mapped.size() > kMaxLocalBytes) return std::nullopt;
     if (mapped.front() == '.' || mapped.back() == '.' || mapped.find("..") != std::string::npos)
         return std::nullopt;
+    // Non-ASCII code points must be letters or digits (documented rule);
+    // a combining mark only after a letter or digit of the same atom, so a
+    // local part of emoji, symbols or bare combining marks is refused.
+    bool base_before = false;
     for (char32_t c : utf8::decode(mapped)) {
         if (c < 0x80) {
-            if (c != '.' && !is_atext_ascii(static_cast<char>(c))) return std::nullopt;
-        } else if (is_forbidden(c) || u_charType(static_cast<UChar32>(c)) == U_FORMAT_CHAR) {
+            if (c == '.') {
+                base_before = false;
+                continue;
+            }
+            if (!is_atext_ascii(static_cast<char>(c))) return std::nullopt;
+            base_before = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+            continue;
+        }
+        if (is_forbidden(c)) return std::nullopt;
+        const auto mask = U_GET_GC_MASK(static_cast<UChar32>(c));
+        if ((mask & (U_GC_L_MASK | U_GC_N_MASK)) != 0) {
+            base_before = true;
+        } else if ((mask & U_GC_M_MASK) != 0) {
+            if (!base_before) return std::nullopt;
+        } else {
             return std::nullopt;
         }
     }

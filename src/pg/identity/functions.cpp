@@ -69,8 +69,6 @@ Datum cdp_upsert_record(PG_FUNCTION_ARGS) {
     Datum d = cdp::pg::guarded([&]() -> Datum {
         std::string source(cdp::pg::text_arg(fcinfo, 0));
         std::string key(cdp::pg::text_arg(fcinfo, 1));
-        if (source.empty())
-            throw cdp::Error("source must not be empty", cdp::sqlstate::kInvalidParameterValue);
         auto raw = cdp::identity::parse_identifiers(cdp::pg::jsonb_arg_text(fcinfo, 2));
         std::string traits = cdp::pg::jsonb_arg_text(fcinfo, 3);
         if (first_char_kind(traits) != "{")

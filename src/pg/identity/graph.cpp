@@ -188,6 +188,10 @@ std::vector<int64> recompute_customer(Spi& spi, Graph& g, int64 c, LogRows& log,
         }
     }
     if (rids.empty()) {
+        // The customer is gone with its last record: so are the aliases of
+        // ids merged into it (customer_id() must never answer a customer
+        // that does not exist).
+        spi.exec_prepared("DELETE FROM cdp.customer_aliases WHERE customer_id = $1", {{INT8OID, Int64GetDatum(c)}});
         spi.exec_prepared("DELETE FROM cdp.customers WHERE customer_id = $1", {{INT8OID, Int64GetDatum(c)}});
         return {};
     }

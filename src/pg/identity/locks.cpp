@@ -8,6 +8,8 @@ extern "C" {
 
 #include <algorithm>
 
+#include "core/common/error.h"
+
 #include "pg/common/boundary.h"
 #include "pg/identity/locks.h"
 
@@ -52,7 +54,20 @@ int64_t record_key(std::string_view source, std::string_view source_key) {
     return static_cast<int64_t>(fnv1a(source, source_key, 'r'));
 }
 
-void lock_graph(bool exclusive) { acquire(kGraphKey1, 0, 2, exclusive ? ExclusiveLock : ShareLock, true); }
+void lock_graph(bool exclusive) {
+    // Under REPEATABLE READ a writer's snapshot predates the merges it
+    // waited for, so it could link a value another transaction has just
+    // linked and create a second customer.  SERIALIZABLE detects that case
+    // (40001) and READ COMMITTED reads the committed graph after each lock.
+    if (XactIsoLevel == XACT_REPEATABLE_READ)
+        throw cdp::Error("cdp identity writes need READ COMMITTED or SERIALIZABLE isolation, not REPEATABLE READ",
+                         "0A000",
+                         "Under REPEATABLE READ the transaction's snapshot cannot see links committed while it "
+                         "waited for the identity graph's locks.",
+                         "Run the write in a READ COMMITTED transaction (the default), or SERIALIZABLE and "
+                         "retry on 40001.");
+    acquire(kGraphKey1, 0, 2, exclusive ? ExclusiveLock : ShareLock, true);
+}
 
 namespace {
 bool graph_held(LOCKMODE mode) {

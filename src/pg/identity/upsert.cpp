@@ -84,6 +84,7 @@ UpsertResult upsert_record(std::string_view source, std::string_view key,
                            const std::vector<std::pair<std::string, std::string>>& raw_identifiers,
                            const char* traits_json_or_null, const UpsertOptions& options) {
     UpsertResult result;
+    cdp::identity::check_record_key(source, key);
     // 1. normalise
     std::vector<Ident> ids;
     std::vector<Ident> dropped;

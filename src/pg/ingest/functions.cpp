@@ -26,6 +26,7 @@ extern "C" {
 
 #include "core/common/error.h"
 #include "core/common/interrupt.h"
+#include "core/identity/input.h"
 #include "core/ingest/message.h"
 #include "pg/common/boundary.h"
 #include "pg/common/convert.h"
@@ -187,6 +188,7 @@ Datum ingest(FunctionCallInfo fcinfo) {
     Jsonb* payload = nullptr;
     cdp::pg::pg_call([&] { payload = PG_GETARG_JSONB_P(0); });
     const std::string source(cdp::pg::text_arg(fcinfo, 1));
+    cdp::identity::check_source(source);
     bool require_batch = false;
     const auto default_type =
         endpoint_type(PG_NARGS() > 2 ? cdp::pg::opt_text_arg(fcinfo, 2) : std::nullopt, require_batch);

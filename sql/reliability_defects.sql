@@ -92,3 +92,25 @@ CREATE EXTENSION cdp;
 DROP DATABASE cdp_rd_latin1;
 \set SHOW_CONTEXT never
 
+
+-- 10. Unbounded work: the self-test's allocation and spin are capped (the
+-- OOM killer took the backend), and token_set_similarity of 2,000-token
+-- texts honours statement_timeout (it ran 3.4 s past a 300 ms timeout).
+\set SHOW_CONTEXT never
+CREATE FUNCTION pg_temp.err2(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT pg_temp.err2($$SELECT cdp._boundary_selftest('alloc', 9223372036854775807)$$) AS huge_alloc;
+SELECT pg_temp.err2($$SELECT cdp._boundary_selftest('spin', 9223372036854775807)$$) AS huge_spin;
+SELECT pg_temp.err2($$SELECT cdp._boundary_selftest('spin', -1)$$) AS negative_spin;
+CREATE TEMP TABLE long_texts AS
+SELECT (SELECT string_agg(md5('a' || i), ' ') FROM generate_series(1, 2000) i) AS a,
+       (SELECT string_agg(md5('b' || i), ' ') FROM generate_series(1, 2000) i) AS b;
+SET statement_timeout = '50ms';  -- 4M Jaro-Winkler pairs take far longer anywhere
+SELECT pg_temp.err2($$SELECT cdp.token_set_similarity(a, b) FROM long_texts$$) AS token_set_cancelled;
+RESET statement_timeout;
+SELECT 1 AS session_still_usable;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/common/interrupt.h"
 #include "core/common/utf8.h"
 #include "core/similarity/similarity.h"
 
@@ -90,8 +91,12 @@ double token_set_similarity_utf8(std::string_view a, std::string_view b) {
                         sqlstate::kProgramLimitExceeded, {}, "Compare shorter texts.");
         std::vector<std::tuple<double, std::size_t, std::size_t>> pairs;
         pairs.reserve(ra.size() * rb.size());
+        cdp::interrupt::Ticker ticker(1024);  // up to 4M Jaro-Winkler pairs: seconds
         for (std::size_t i : ra)
-            for (std::size_t j : rb) pairs.emplace_back(jaro_winkler(ta[i], tb[j]), i, j);
+            for (std::size_t j : rb) {
+                ticker.tick();
+                pairs.emplace_back(jaro_winkler(ta[i], tb[j]), i, j);
+            }
         std::sort(pairs.begin(), pairs.end(), [](const auto& x, const auto& y) {
             if (std::get<0>(x) != std::get<0>(y)) return std::get<0>(x) > std::get<0>(y);
             if (std::get<1>(x) != std::get<1>(y)) return std::get<1>(x) < std::get<1>(y);

@@ -42,7 +42,13 @@ Datum cdp_boundary_selftest(PG_FUNCTION_ARGS) {
             spi.exec("SELECT 1/0", {});
             return Int64GetDatum(static_cast<int64>(guard.size()));
         }
+        if ((mode == "spin" || mode == "alloc" || mode == "spi") && n < 0)
+            throw cdp::Error("selftest: n must not be negative", cdp::sqlstate::kInvalidParameterValue);
         if (mode == "spin") {
+            constexpr int64 kMaxSpinMs = 3600 * 1000;  // an hour; chrono would overflow near INT64_MAX
+            if (n > kMaxSpinMs)
+                throw cdp::Error("selftest: spin is limited to " + std::to_string(kMaxSpinMs) + " ms",
+                                 cdp::sqlstate::kProgramLimitExceeded);
             auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(n);
             cdp::interrupt::Ticker ticker(1024);
             volatile uint64 x = 0;
@@ -53,9 +59,15 @@ Datum cdp_boundary_selftest(PG_FUNCTION_ARGS) {
             return Int64GetDatum(n);
         }
         if (mode == "alloc") {
+            constexpr int64 kMaxAllocBytes = int64{1} << 30;  // 1 GiB: far below the OOM killer
+            if (n > kMaxAllocBytes)
+                throw cdp::Error("selftest: alloc is limited to " + std::to_string(kMaxAllocBytes) + " bytes",
+                                 cdp::sqlstate::kProgramLimitExceeded);
             std::vector<std::string> v;
             int64 total = 0;
+            cdp::interrupt::Ticker ticker(256);
             while (total < n) {
+                ticker.tick();
                 v.emplace_back(1000, 'x');
                 total += 1000;
             }

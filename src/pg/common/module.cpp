@@ -7,6 +7,7 @@ extern "C" {
 }
 
 #include "pg/common/boundary.h"
+#include "pg/common/compat.h"
 #include "pg/common/init.h"
 
 namespace cdp::pg {
@@ -37,7 +38,7 @@ void _PG_init(void);
 
 void _PG_init(void) {
     cdp::pg::run_module_inits();
-    MarkGUCPrefixReserved("cdp");
+    cdp::pg::compat::reserve_guc_prefix("cdp");
     cdp::pg::install_interrupt_probe();
 }
 }

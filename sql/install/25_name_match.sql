@@ -1,6 +1,6 @@
--- Person-name matching (DESIGN.md section 2): cdp.name_similarity, the %~ and
+-- Person-name matching (docs/namematch.md): cdp.name_similarity, the %~ and
 -- <~> operators and the operator classes cdp.gin_name_ops / cdp.gist_name_ops.
--- The score and the index keys are defined in README "Name matching".
+-- The score and the index keys are defined in docs/namematch.md.
 
 CREATE FUNCTION cdp.name_similarity(a text, b text) RETURNS float8
     AS 'MODULE_PATHNAME', 'cdp_name_similarity'
@@ -80,8 +80,8 @@ COMMENT ON OPERATOR CLASS cdp.gin_name_ops USING gin IS
     'GIN index on person names for %~ (keys: token deletion variants, phonetic codes, initials, initial-token pairs; README "Name matching").';
 
 -- GiST ------------------------------------------------------------------------
--- Index key type of cdp.gist_name_ops: a token dictionary (README "Name
--- matching").  Storage plain: keys are never compressed, so scans read them
+-- Index key type of cdp.gist_name_ops: a token dictionary
+-- (docs/namematch.md).  Storage plain: keys are never compressed, so scans read them
 -- in place.
 CREATE TYPE cdp.gist_name_key;
 CREATE FUNCTION cdp.gist_name_key_in(cstring) RETURNS cdp.gist_name_key

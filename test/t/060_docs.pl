@@ -16,7 +16,8 @@
 #                                  "..." there stands for any lines
 #   ```sql norun                   shown only, never run (needs pg_cron, a
 #                                  file, another server, ...)
-# One assertion per block.  CDP_DOCS_SHOW=1 prints every statement's output
+# One assertion per block, and one that every public object of the
+# extension is named in the docs.  CDP_DOCS_SHOW=1 prints every statement's output
 # (to write a text block); CDP_DOCS_PAGES="README.md docs/x.md" picks pages.
 use strict;
 use warnings;
@@ -250,6 +251,30 @@ for my $page (@pages) {
     }
 }
 ok($total > 0, "documentation has runnable examples ($total blocks)");
+
+# Every public object of the extension is named somewhere in the docs:
+# functions (not index-support or type I/O functions, not _internal ones),
+# tables and views, settings, operators, operator classes and types.
+my $docs = join("\n", map { slurp("$root/$_") } @pages);
+$node->safe_psql('postgres', 'CREATE DATABASE docs_catalog');
+$node->safe_psql('docs_catalog', 'CREATE EXTENSION cdp');
+my @objects = split /\n/, $node->safe_psql('docs_catalog', q{
+LOAD 'cdp';
+SELECT DISTINCT 'cdp.' || p.proname FROM pg_proc p
+ WHERE p.pronamespace = 'cdp'::regnamespace AND p.proname !~ '^_'
+   AND p.oid NOT IN (SELECT amproc FROM pg_amproc)
+   AND p.oid NOT IN (SELECT typinput FROM pg_type UNION SELECT typoutput FROM pg_type)
+UNION SELECT 'cdp.' || relname FROM pg_class
+ WHERE relnamespace = 'cdp'::regnamespace AND relkind IN ('r', 'p', 'v', 'm') AND relname !~ '^_'
+UNION SELECT name FROM pg_settings WHERE name LIKE 'cdp.%'
+UNION SELECT oprname FROM pg_operator WHERE oprnamespace = 'cdp'::regnamespace
+UNION SELECT 'cdp.' || opcname FROM pg_opclass WHERE opcnamespace = 'cdp'::regnamespace
+UNION SELECT 'cdp.' || typname FROM pg_type
+ WHERE typnamespace = 'cdp'::regnamespace AND typtype <> 'c' AND typname !~ '^_'
+ORDER BY 1});
+my @missing = grep { index($docs, $_) < 0 } @objects;
+ok(@objects > 0 && !@missing, 'every function, table, setting, operator, operator class and type is documented')
+  or diag(scalar(@objects) . ' objects; not named in README.md or docs/*.md: ' . join(', ', @missing));
 
 $node->stop;
 done_testing();

@@ -6,7 +6,7 @@ CREATE FUNCTION cdp.name_similarity(a text, b text) RETURNS float8
     AS 'MODULE_PATHNAME', 'cdp_name_similarity'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.name_similarity(text, text) IS
-    'Person-name similarity in [0,1]: normalised, token-order-insensitive, nickname-aware, initials, typos, phonetics (README "Name matching").';
+    'Person-name similarity in [0,1]: normalised, token-order-insensitive, nickname-aware, initials, typos, phonetics (docs/namematch.md).';
 GRANT EXECUTE ON FUNCTION cdp.name_similarity(text, text) TO cdp_reader;
 
 -- STABLE: the result depends on the GUC cdp.similarity_threshold.
@@ -65,7 +65,7 @@ CREATE FUNCTION cdp.gin_name_options(internal) RETURNS void
     AS 'MODULE_PATHNAME', 'cdp_gin_name_options'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gin_name_options(internal) IS
-    'GIN support (cdp.gin_name_ops): operator class option pairs (bool, default true; README "Name matching").';
+    'GIN support (cdp.gin_name_ops): operator class option pairs (bool, default true; docs/namematch.md).';
 
 CREATE OPERATOR CLASS cdp.gin_name_ops FOR TYPE text USING gin AS
     OPERATOR 1 cdp.%~ (text, text),
@@ -77,7 +77,7 @@ CREATE OPERATOR CLASS cdp.gin_name_ops FOR TYPE text USING gin AS
     FUNCTION 7 cdp.gin_name_options(internal),
     STORAGE int4;
 COMMENT ON OPERATOR CLASS cdp.gin_name_ops USING gin IS
-    'GIN index on person names for %~ (keys: token deletion variants, phonetic codes, initials, initial-token pairs; README "Name matching").';
+    'GIN index on person names for %~ (keys: token deletion variants, phonetic codes, initials, initial-token pairs; docs/namematch.md).';
 
 -- GiST ------------------------------------------------------------------------
 -- Index key type of cdp.gist_name_ops: a token dictionary

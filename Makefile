@@ -60,10 +60,12 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(CDP_INSTALL_SQL): $(CDP_INSTALL_PARTS) cdp.control
+# The fragment directories are prerequisites too: removing or renaming a
+# fragment changes the directory, not any remaining file.
+$(CDP_INSTALL_SQL): $(CDP_INSTALL_PARTS) sql/install cdp.control
 	cat $(CDP_INSTALL_PARTS) > $@
 
-$(CDP_UPGRADE_SQL): $(CDP_UPGRADE_PARTS) $(CDP_INSTALL_PARTS) scripts/build_upgrade.sh
+$(CDP_UPGRADE_SQL): $(CDP_UPGRADE_PARTS) $(CDP_UPGRADE_DIR) $(CDP_INSTALL_PARTS) sql/install scripts/build_upgrade.sh
 	sh scripts/build_upgrade.sh $(CDP_UPGRADE_DIR) $@
 
 # The nickname table (data/nicknames.csv) is compiled in as a string.

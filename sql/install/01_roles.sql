@@ -18,4 +18,5 @@ $roles$;
 
 GRANT cdp_reader TO cdp_writer;
 GRANT cdp_writer TO cdp_admin;
+REVOKE ALL ON SCHEMA cdp FROM PUBLIC;
 GRANT USAGE ON SCHEMA cdp TO cdp_reader;

@@ -7,6 +7,7 @@ CREATE FUNCTION cdp.name_similarity(a text, b text) RETURNS float8
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.name_similarity(text, text) IS
     'Person-name similarity in [0,1]: normalised, token-order-insensitive, nickname-aware, initials, typos, phonetics (docs/namematch.md).';
+REVOKE ALL ON FUNCTION cdp.name_similarity(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.name_similarity(text, text) TO cdp_reader;
 
 -- STABLE: the result depends on the GUC cdp.similarity_threshold.
@@ -15,6 +16,7 @@ CREATE FUNCTION cdp.name_similar_op(a text, b text) RETURNS bool
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.name_similar_op(text, text) IS
     'Implements a %~ b: cdp.name_similarity(a, b) >= cdp.similarity_threshold.';
+REVOKE ALL ON FUNCTION cdp.name_similar_op(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.name_similar_op(text, text) TO cdp_reader;
 
 CREATE FUNCTION cdp.name_distance(a text, b text) RETURNS float8
@@ -22,6 +24,7 @@ CREATE FUNCTION cdp.name_distance(a text, b text) RETURNS float8
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.name_distance(text, text) IS
     'Implements a <~> b: 1 - cdp.name_similarity(a, b), for ORDER BY name <~> query LIMIT k.';
+REVOKE ALL ON FUNCTION cdp.name_distance(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.name_distance(text, text) TO cdp_reader;
 
 CREATE OPERATOR cdp.%~ (
@@ -42,30 +45,35 @@ CREATE FUNCTION cdp.gin_name_extract_value(text, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gin_name_extract_value'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gin_name_extract_value(text, internal) IS 'GIN support (cdp.gin_name_ops): keys of a stored name.';
+REVOKE ALL ON FUNCTION cdp.gin_name_extract_value(text, internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gin_name_extract_query(text, internal, int2, internal, internal, internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gin_name_extract_query'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gin_name_extract_query(text, internal, int2, internal, internal, internal, internal) IS
     'GIN support (cdp.gin_name_ops): keys of a query name and the levels they prove.';
+REVOKE ALL ON FUNCTION cdp.gin_name_extract_query(text, internal, int2, internal, internal, internal, internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gin_name_consistent(internal, int2, text, int4, internal, internal, internal, internal) RETURNS bool
     AS 'MODULE_PATHNAME', 'cdp_gin_name_consistent'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gin_name_consistent(internal, int2, text, int4, internal, internal, internal, internal) IS
     'GIN support (cdp.gin_name_ops): score upper bound from the keys present reaches the threshold.';
+REVOKE ALL ON FUNCTION cdp.gin_name_consistent(internal, int2, text, int4, internal, internal, internal, internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gin_name_triconsistent(internal, int2, text, int4, internal, internal, internal) RETURNS "char"
     AS 'MODULE_PATHNAME', 'cdp_gin_name_triconsistent'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gin_name_triconsistent(internal, int2, text, int4, internal, internal, internal) IS
     'GIN support (cdp.gin_name_ops): ternary form of gin_name_consistent.';
+REVOKE ALL ON FUNCTION cdp.gin_name_triconsistent(internal, int2, text, int4, internal, internal, internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gin_name_options(internal) RETURNS void
     AS 'MODULE_PATHNAME', 'cdp_gin_name_options'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gin_name_options(internal) IS
     'GIN support (cdp.gin_name_ops): operator class option pairs (bool, default true; docs/namematch.md).';
+REVOKE ALL ON FUNCTION cdp.gin_name_options(internal) FROM PUBLIC;
 
 CREATE OPERATOR CLASS cdp.gin_name_ops FOR TYPE text USING gin AS
     OPERATOR 1 cdp.%~ (text, text),
@@ -88,10 +96,12 @@ CREATE FUNCTION cdp.gist_name_key_in(cstring) RETURNS cdp.gist_name_key
     AS 'MODULE_PATHNAME', 'cdp_gist_name_key_in'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_key_in(cstring) IS 'Input of cdp.gist_name_key: always an error (keys are made by the index).';
+REVOKE ALL ON FUNCTION cdp.gist_name_key_in(cstring) FROM PUBLIC;
 CREATE FUNCTION cdp.gist_name_key_out(cdp.gist_name_key) RETURNS cstring
     AS 'MODULE_PATHNAME', 'cdp_gist_name_key_out'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_key_out(cdp.gist_name_key) IS 'Output of cdp.gist_name_key: kind, token counts, leading-token range, first tokens.';
+REVOKE ALL ON FUNCTION cdp.gist_name_key_out(cdp.gist_name_key) FROM PUBLIC;
 CREATE TYPE cdp.gist_name_key (
     INTERNALLENGTH = VARIABLE,
     INPUT = cdp.gist_name_key_in,
@@ -104,49 +114,58 @@ CREATE FUNCTION cdp.gist_name_compress(internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gist_name_compress'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_compress(internal) IS 'GiST support (cdp.gist_name_ops): a name becomes the dictionary of its tokens.';
+REVOKE ALL ON FUNCTION cdp.gist_name_compress(internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gist_name_decompress(internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gist_name_decompress'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_decompress(internal) IS 'GiST support (cdp.gist_name_ops): keys are read in place.';
+REVOKE ALL ON FUNCTION cdp.gist_name_decompress(internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gist_name_union(internal, internal) RETURNS cdp.gist_name_key
     AS 'MODULE_PATHNAME', 'cdp_gist_name_union'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_union(internal, internal) IS 'GiST support (cdp.gist_name_ops): union of token dictionaries (lossy when too large).';
+REVOKE ALL ON FUNCTION cdp.gist_name_union(internal, internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gist_name_penalty(internal, internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gist_name_penalty'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_penalty(internal, internal, internal) IS 'GiST support (cdp.gist_name_ops): leading-token range, then dictionary growth.';
+REVOKE ALL ON FUNCTION cdp.gist_name_penalty(internal, internal, internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gist_name_picksplit(internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gist_name_picksplit'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_picksplit(internal, internal) IS 'GiST support (cdp.gist_name_ops): split in token order.';
+REVOKE ALL ON FUNCTION cdp.gist_name_picksplit(internal, internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gist_name_same(cdp.gist_name_key, cdp.gist_name_key, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'cdp_gist_name_same'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_same(cdp.gist_name_key, cdp.gist_name_key, internal) IS 'GiST support (cdp.gist_name_ops): key equality.';
+REVOKE ALL ON FUNCTION cdp.gist_name_same(cdp.gist_name_key, cdp.gist_name_key, internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gist_name_consistent(internal, text, int2, oid, internal) RETURNS bool
     AS 'MODULE_PATHNAME', 'cdp_gist_name_consistent'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_consistent(internal, text, int2, oid, internal) IS
     'GiST support (cdp.gist_name_ops): score upper bound of the names below reaches the threshold.';
+REVOKE ALL ON FUNCTION cdp.gist_name_consistent(internal, text, int2, oid, internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gist_name_distance(internal, text, int2, oid, internal) RETURNS float8
     AS 'MODULE_PATHNAME', 'cdp_gist_name_distance'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_distance(internal, text, int2, oid, internal) IS
     'GiST support (cdp.gist_name_ops): lower bound of <~> for the names below (rechecked).';
+REVOKE ALL ON FUNCTION cdp.gist_name_distance(internal, text, int2, oid, internal) FROM PUBLIC;
 
 CREATE FUNCTION cdp.gist_name_sortsupport(internal) RETURNS void
     AS 'MODULE_PATHNAME', 'cdp_gist_name_sortsupport'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gist_name_sortsupport(internal) IS
     'GiST support (cdp.gist_name_ops): token order of names, for the sorted (bottom-up) index build.';
+REVOKE ALL ON FUNCTION cdp.gist_name_sortsupport(internal) FROM PUBLIC;
 
 CREATE OPERATOR CLASS cdp.gist_name_ops FOR TYPE text USING gist AS
     OPERATOR 1 cdp.%~ (text, text),

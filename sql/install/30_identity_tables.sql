@@ -4,6 +4,13 @@
 -- Configuration and user data are registered with pg_extension_config_dump
 -- so that pg_dump/pg_restore keep them (seeded rows of identifier_types are
 -- dumped only when changed by the DBA: see the WHERE filter).
+--
+-- Privileges: cdp_reader reads every table except rejected_messages
+-- (refused payloads: cdp_writer); cdp_admin edits the configuration tables
+-- (identifier_types, sources).  Everything else is written only by the
+-- SECURITY DEFINER functions of 31_identity.sql and 35_ingest.sql; the
+-- sequences are the owner's only (REVOKE ALL ... FROM PUBLIC makes that
+-- explicit, as 0.1 did).
 
 CREATE TABLE cdp.identifier_types (
     id_type               text PRIMARY KEY CHECK (id_type ~ '^[a-z][a-z0-9_]*$'),
@@ -15,6 +22,9 @@ CREATE TABLE cdp.identifier_types (
 );
 COMMENT ON TABLE cdp.identifier_types IS
     'Identifier types: priority (1 = highest), per-customer and per-value limits, blocked values. Values are normalised by type before use.';
+REVOKE ALL ON TABLE cdp.identifier_types FROM PUBLIC;
+GRANT SELECT ON cdp.identifier_types TO cdp_reader;
+GRANT INSERT, UPDATE, DELETE ON cdp.identifier_types TO cdp_admin;
 INSERT INTO cdp.identifier_types (id_type, priority, max_per_customer, seeded) VALUES
     ('user_id', 1, 1, true),
     ('email', 2, 5, true),
@@ -50,6 +60,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION cdp._identifier_types_changed() IS
     'Trigger of cdp.identifier_types: a changed seeded row is marked changed (so pg_dump keeps it); an INSERT of a seeded type (pg_restore) replaces its defaults.';
+REVOKE ALL ON FUNCTION cdp._identifier_types_changed() FROM PUBLIC;
 CREATE TRIGGER identifier_types_changed BEFORE INSERT OR UPDATE ON cdp.identifier_types
     FOR EACH ROW EXECUTE FUNCTION cdp._identifier_types_changed();
 COMMENT ON TRIGGER identifier_types_changed ON cdp.identifier_types IS
@@ -61,9 +72,13 @@ CREATE TABLE cdp.sources (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE cdp.sources IS 'Data sources (channels); priority 1 is the most trusted. Unknown sources are added on first use with priority 100.';
+REVOKE ALL ON TABLE cdp.sources FROM PUBLIC;
+GRANT SELECT ON cdp.sources TO cdp_reader;
+GRANT INSERT, UPDATE, DELETE ON cdp.sources TO cdp_admin;
 
 CREATE SEQUENCE cdp.records_record_id_seq;
 COMMENT ON SEQUENCE cdp.records_record_id_seq IS 'record_id generator; processing order of identity resolution.';
+REVOKE ALL ON SEQUENCE cdp.records_record_id_seq FROM PUBLIC;
 CREATE TABLE cdp.records (
     record_id   bigint PRIMARY KEY DEFAULT nextval('cdp.records_record_id_seq'),
     source      text   NOT NULL REFERENCES cdp.sources (source) ON UPDATE CASCADE,
@@ -78,6 +93,8 @@ ALTER SEQUENCE cdp.records_record_id_seq OWNED BY cdp.records.record_id;
 CREATE INDEX records_customer_id_idx ON cdp.records (customer_id);
 COMMENT ON TABLE cdp.records IS
     'One row per source row / device / login. customer_id is NULL while resolution is deferred (cdp.defer_resolution).';
+REVOKE ALL ON TABLE cdp.records FROM PUBLIC;
+GRANT SELECT ON cdp.records TO cdp_reader;
 
 CREATE TABLE cdp.identifiers (
     record_id bigint NOT NULL REFERENCES cdp.records (record_id) ON DELETE CASCADE,
@@ -87,9 +104,12 @@ CREATE TABLE cdp.identifiers (
 );
 CREATE INDEX identifiers_value_idx ON cdp.identifiers (id_type, id_value);
 COMMENT ON TABLE cdp.identifiers IS 'Normalised identifier values held by each record: the edges of the identity graph.';
+REVOKE ALL ON TABLE cdp.identifiers FROM PUBLIC;
+GRANT SELECT ON cdp.identifiers TO cdp_reader;
 
 CREATE SEQUENCE cdp.customers_customer_id_seq;
 COMMENT ON SEQUENCE cdp.customers_customer_id_seq IS 'customer_id generator.';
+REVOKE ALL ON SEQUENCE cdp.customers_customer_id_seq FROM PUBLIC;
 CREATE TABLE cdp.customers (
     customer_id bigint PRIMARY KEY DEFAULT nextval('cdp.customers_customer_id_seq'),
     created_at  timestamptz NOT NULL DEFAULT now(),
@@ -97,6 +117,8 @@ CREATE TABLE cdp.customers (
 );
 ALTER SEQUENCE cdp.customers_customer_id_seq OWNED BY cdp.customers.customer_id;
 COMMENT ON TABLE cdp.customers IS 'One row per resolved person (the surviving id of a merge is the older, smaller one).';
+REVOKE ALL ON TABLE cdp.customers FROM PUBLIC;
+GRANT SELECT ON cdp.customers TO cdp_reader;
 
 CREATE TABLE cdp.customer_aliases (
     old_id      bigint PRIMARY KEY,
@@ -105,6 +127,8 @@ CREATE TABLE cdp.customer_aliases (
 );
 CREATE INDEX customer_aliases_customer_idx ON cdp.customer_aliases (customer_id);
 COMMENT ON TABLE cdp.customer_aliases IS 'Merged-away customer ids and the customer they now resolve to.';
+REVOKE ALL ON TABLE cdp.customer_aliases FROM PUBLIC;
+GRANT SELECT ON cdp.customer_aliases TO cdp_reader;
 
 CREATE TABLE cdp.merge_log (
     merge_id    bigserial PRIMARY KEY,
@@ -120,6 +144,10 @@ CREATE TABLE cdp.merge_log (
 CREATE INDEX merge_log_customer_idx ON cdp.merge_log (customer_id);
 COMMENT ON TABLE cdp.merge_log IS
     'Every merge, split and refused link with its evidence (record, identifier, rule). rule: exact, refused:<reason>, split, alias, probabilistic:<model>.';
+REVOKE ALL ON TABLE cdp.merge_log FROM PUBLIC;
+GRANT SELECT ON cdp.merge_log TO cdp_reader;
+COMMENT ON SEQUENCE cdp.merge_log_merge_id_seq IS 'merge_id generator.';
+REVOKE ALL ON SEQUENCE cdp.merge_log_merge_id_seq FROM PUBLIC;
 
 CREATE TABLE cdp.events (
     event_id    bigserial PRIMARY KEY,
@@ -135,6 +163,10 @@ CREATE TABLE cdp.events (
 CREATE INDEX events_record_time_idx ON cdp.events (record_id, occurred_at);
 COMMENT ON TABLE cdp.events IS
     'Behavioural and transactional events (Segment spec). Events point at records, so a merge never rewrites events.';
+REVOKE ALL ON TABLE cdp.events FROM PUBLIC;
+GRANT SELECT ON cdp.events TO cdp_reader;
+COMMENT ON SEQUENCE cdp.events_event_id_seq IS 'event_id generator.';
+REVOKE ALL ON SEQUENCE cdp.events_event_id_seq FROM PUBLIC;
 
 CREATE TABLE cdp.rejected_messages (
     rejected_id bigserial PRIMARY KEY,
@@ -145,6 +177,10 @@ CREATE TABLE cdp.rejected_messages (
     payload     jsonb
 );
 COMMENT ON TABLE cdp.rejected_messages IS 'Messages cdp.ingest() refused, with the reason; nothing sent is lost.';
+REVOKE ALL ON TABLE cdp.rejected_messages FROM PUBLIC;
+GRANT SELECT ON cdp.rejected_messages TO cdp_writer;  -- not cdp_reader: refused payloads
+COMMENT ON SEQUENCE cdp.rejected_messages_rejected_id_seq IS 'rejected_id generator.';
+REVOKE ALL ON SEQUENCE cdp.rejected_messages_rejected_id_seq FROM PUBLIC;
 
 SELECT pg_catalog.pg_extension_config_dump('cdp.identifier_types', 'WHERE NOT seeded');
 SELECT pg_catalog.pg_extension_config_dump('cdp.sources', '');
@@ -160,12 +196,3 @@ SELECT pg_catalog.pg_extension_config_dump('cdp.events', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.events_event_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.rejected_messages', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.rejected_messages_rejected_id_seq', '');
-
-GRANT SELECT ON cdp.identifier_types, cdp.sources, cdp.records, cdp.identifiers, cdp.customers,
-    cdp.customer_aliases, cdp.merge_log, cdp.events TO cdp_reader;
-GRANT SELECT ON cdp.rejected_messages TO cdp_writer;
-GRANT INSERT, UPDATE, DELETE ON cdp.identifier_types, cdp.sources TO cdp_admin;
-
-COMMENT ON SEQUENCE cdp.merge_log_merge_id_seq IS 'merge_id generator.';
-COMMENT ON SEQUENCE cdp.events_event_id_seq IS 'event_id generator.';
-COMMENT ON SEQUENCE cdp.rejected_messages_rejected_id_seq IS 'rejected_id generator.';

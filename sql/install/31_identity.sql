@@ -3,6 +3,14 @@
 -- Writing functions are SECURITY DEFINER (search_path pinned): roles get
 -- EXECUTE on them, not write access to the tables.
 
+-- Settings (src/pg/identity/gucs.cpp): all three are policy (PGC_SUSET),
+-- settable by superusers and cdp_admin only.  cdp.defer_resolution takes the
+-- graph lock EXCLUSIVE until commit and stores records unlinked until
+-- cdp.resolve_identities(): a bulk-load mode for the administrator, not for
+-- writers (a writer's open transaction would stall every other writer).
+GRANT SET ON PARAMETER cdp.max_cluster_records, cdp.bulk_rewrite_min_records, cdp.defer_resolution
+    TO cdp_admin;
+
 CREATE FUNCTION cdp.upsert_record(source text, source_key text, identifiers jsonb, traits jsonb DEFAULT '{}')
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'cdp_upsert_record'
@@ -10,6 +18,7 @@ CREATE FUNCTION cdp.upsert_record(source text, source_key text, identifiers json
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.upsert_record(text, text, jsonb, jsonb) IS
     'Create or update the record (source, source_key) with identifiers {"type": value | [values]} and traits; resolves it incrementally and returns its customer id (NULL when cdp.defer_resolution is on).';
+REVOKE ALL ON FUNCTION cdp.upsert_record(text, text, jsonb, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.upsert_record(text, text, jsonb, jsonb) TO cdp_writer;
 
 CREATE FUNCTION cdp.customer_id(id_type text, id_value text) RETURNS bigint
@@ -18,6 +27,7 @@ CREATE FUNCTION cdp.customer_id(id_type text, id_value text) RETURNS bigint
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.customer_id(text, text) IS
     'Customer holding an identifier value (normalised by type; the oldest record''s customer when several hold it), or NULL.';
+REVOKE ALL ON FUNCTION cdp.customer_id(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.customer_id(text, text) TO cdp_reader;
 
 CREATE FUNCTION cdp.resolve_identities() RETURNS jsonb
@@ -26,6 +36,7 @@ CREATE FUNCTION cdp.resolve_identities() RETURNS jsonb
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.resolve_identities() IS
     'Batch identity resolution: replays every record in record_id order (same rules as upsert_record) and writes customers back set-wise; returns {records, customers, merges, refused_links, records_changed, ms}.';
+REVOKE ALL ON FUNCTION cdp.resolve_identities() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.resolve_identities() TO cdp_admin;
 
 CREATE FUNCTION cdp.delete_record(source text, source_key text) RETURNS jsonb
@@ -34,6 +45,7 @@ CREATE FUNCTION cdp.delete_record(source text, source_key text) RETURNS jsonb
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.delete_record(text, text) IS
     'Removes a record and its identifiers; its customer is recomputed from the remaining records and splits when the record was the only bridge (the part with the oldest record keeps the id). Returns {deleted, record_id, customer_id, customers, split}.';
+REVOKE ALL ON FUNCTION cdp.delete_record(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.delete_record(text, text) TO cdp_writer;
 
 CREATE FUNCTION cdp.block_identifier(id_type text, id_value text) RETURNS jsonb
@@ -42,6 +54,7 @@ CREATE FUNCTION cdp.block_identifier(id_type text, id_value text) RETURNS jsonb
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.block_identifier(text, text) IS
     'Adds a (normalised) value to identifier_types.blocked_values and splits the customers that were joined only through it. Returns {id_type, id_value, newly_blocked, customers, new_customers}.';
+REVOKE ALL ON FUNCTION cdp.block_identifier(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.block_identifier(text, text) TO cdp_admin;
 
 CREATE FUNCTION cdp.explain_link(record_a bigint, record_b bigint) RETURNS jsonb
@@ -50,6 +63,7 @@ CREATE FUNCTION cdp.explain_link(record_a bigint, record_b bigint) RETURNS jsonb
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION cdp.explain_link(bigint, bigint) IS
     'Why two records belong to one customer: the shortest chain record, identifier, record, ... of shared non-blocked values inside their customer, or NULL when they are not in the same customer.';
+REVOKE ALL ON FUNCTION cdp.explain_link(bigint, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.explain_link(bigint, bigint) TO cdp_reader;
 
 CREATE FUNCTION cdp.identity_graph(customer_id bigint, format text DEFAULT 'json') RETURNS text
@@ -113,4 +127,5 @@ END
 $graph$;
 COMMENT ON FUNCTION cdp.identity_graph(bigint, text) IS
     'The identity graph of one customer (aliases followed): records, identifier values and which records hold them, as ''json'' or Graphviz ''dot''; NULL for an unknown customer.';
+REVOKE ALL ON FUNCTION cdp.identity_graph(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.identity_graph(bigint, text) TO cdp_reader;

@@ -9,6 +9,7 @@ extern "C" {
 #include "pg/common/boundary.h"
 #include "pg/common/compat.h"
 #include "pg/common/init.h"
+#include "pg/common/policy.h"
 
 namespace cdp::pg {
 namespace {
@@ -37,6 +38,7 @@ PG_MODULE_MAGIC;
 void _PG_init(void);
 
 void _PG_init(void) {
+    cdp::pg::check_policy_placeholders();
     cdp::pg::run_module_inits();
     cdp::pg::compat::reserve_guc_prefix("cdp");
     cdp::pg::install_interrupt_probe();

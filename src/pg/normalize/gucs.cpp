@@ -8,6 +8,7 @@ extern "C" {
 #include <cstring>
 
 #include "pg/common/init.h"
+#include "pg/common/policy.h"
 #include "pg/normalize/gucs.h"
 
 namespace cdp::pg::normalize {
@@ -20,6 +21,8 @@ bool email_provider_rules = true;
 const char* region() { return default_region != nullptr ? default_region : "IT"; }
 
 namespace {
+// Policy settings (PGC_SUSET, SET granted to cdp_admin): see pg/common/policy.h.
+CDP_POLICY_SETTING("cdp.email_provider_rules");
 bool check_region(char** newval, void** /*extra*/, GucSource /*source*/) {
     char* v = *newval;
     if (v == nullptr) return false;
@@ -44,7 +47,7 @@ void define_gucs() {
         nullptr, &default_region, "IT", PGC_USERSET, 0, check_region, nullptr, nullptr);
     DefineCustomBoolVariable("cdp.email_provider_rules",
                              "Apply provider rules (gmail dots and +tags) in cdp.normalize_email().", nullptr,
-                             &email_provider_rules, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                             &email_provider_rules, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 }
 CDP_MODULE_INIT(define_gucs);
 }  // namespace

@@ -66,9 +66,9 @@ sub blocks {
     return grep { $_->{lang} eq 'sql' } @out;
 }
 
-# Split SQL into statements at ';' outside quotes, dollar quotes and
-# comments; a psql meta-command (a line starting with '\') is a statement of
-# its own.  The rest of the line after a ';' (a comment) stays with the
+# Split SQL into statements at ';' (or a \g-style meta-command ending the
+# line) outside quotes, dollar quotes and comments; a psql meta-command (a
+# line starting with '\') is a statement of its own.  The rest of the line after a ';' (a comment) stays with the
 # statement, so "SELECT 1;  -- → 1" keeps its expectation.
 sub statements {
     my ($sql) = @_;
@@ -120,6 +120,8 @@ sub statements {
                 $i++;
             }
         }
+        # A query sent by a meta-command (\g, \gset, \gx, \gexec, ...) ends there too.
+        $done = 1 if $line =~ /\\(?:g|gset|gx|gexec|gdesc|crosstabview)\b[^'"]*$/;
         $cur .= "$line\n";
         if ($done && !$in_dollar && !$in_quote && !$in_ident && !$in_block) {
             push @stmts, $cur;

@@ -125,6 +125,7 @@ if want tap && ls "$ROOT"/test/t/*.pl >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -r "$ROOT/test/t"; then
     # The checkout is not readable by the cluster user: run a copy.
     mkdir -p "$WORK/tap-src/test"; cp -r "$ROOT/test/t" "$WORK/tap-src/test/"
+    cp -r "$ROOT/README.md" "$ROOT/docs" "$WORK/tap-src/"   # read by 060_docs.pl
     chown -R postgres: "$WORK/tap-src"; TAP_ROOT=$WORK/tap-src
   fi
   (cd "$TAP_ROOT" && as_pg_user env PATH="$PGBIN:$PATH" TESTDIR="$WORK/tap" \

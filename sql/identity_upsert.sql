@@ -1,6 +1,6 @@
 -- Identity graph, incremental path: cdp.upsert_record and cdp.customer_id.
--- Every expectation below is worked out by hand from the rules in the README
--- ("Identity graph"); customer ids are compared, never printed (they depend
+-- Every expectation below is worked out by hand from the rules in docs/identity.md
+-- ("Resolution rules"); customer ids are compared, never printed (they depend
 -- on the sequence state left by earlier tests).  Sources are prefixed 'iu_'.
 \set SHOW_CONTEXT never
 

@@ -3,7 +3,7 @@ SET search_path = public, cdp;
 \getenv cdp_data CDP_TEST_DATA
 \set nick :cdp_data '/pseudopeople/nicknames.csv'
 
--- The contract's examples (README "Name matching" gives the arithmetic).
+-- The contract's examples (docs/namematch.md gives the arithmetic).
 SELECT a, b, round(cdp.name_similarity(a, b)::numeric, 4) AS score
   FROM (VALUES ('Rossi Mario', 'Mario Rossi'),
                ('  José  O''Brien-Smith ', 'jose obrien smith'),

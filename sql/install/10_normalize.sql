@@ -1,4 +1,4 @@
--- Normalisers (DESIGN.md section 1).  Pure C functions: no search_path
+-- Normalisers (docs/normalize.md).  Pure C functions: no search_path
 -- clause (they run no queries).  The forms that read a GUC
 -- (cdp.email_provider_rules, cdp.default_region) are STABLE; the forms that
 -- take the setting as an argument are IMMUTABLE and are the ones to use in

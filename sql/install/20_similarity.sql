@@ -1,4 +1,4 @@
--- Similarity of strings (DESIGN.md section 2).  All functions work on Unicode
+-- Similarity of strings (docs/similarity.md).  All functions work on Unicode
 -- code points and are pure: IMMUTABLE STRICT PARALLEL SAFE, no search_path
 -- needed (C, no queries).  Inputs too long for bounded work raise 54000.
 

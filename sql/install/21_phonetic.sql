@@ -1,4 +1,4 @@
--- Phonetic codes of names (DESIGN.md section 2).  Pure C functions:
+-- Phonetic codes of names (docs/similarity.md).  Pure C functions:
 -- IMMUTABLE STRICT PARALLEL SAFE.
 
 CREATE FUNCTION cdp.soundex(s text) RETURNS text

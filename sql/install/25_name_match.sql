@@ -1,12 +1,12 @@
--- Person-name matching (DESIGN.md section 2): cdp.name_similarity, the %~ and
+-- Person-name matching (docs/namematch.md): cdp.name_similarity, the %~ and
 -- <~> operators and the operator classes cdp.gin_name_ops / cdp.gist_name_ops.
--- The score and the index keys are defined in README "Name matching".
+-- The score and the index keys are defined in docs/namematch.md.
 
 CREATE FUNCTION cdp.name_similarity(a text, b text) RETURNS float8
     AS 'MODULE_PATHNAME', 'cdp_name_similarity'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.name_similarity(text, text) IS
-    'Person-name similarity in [0,1]: normalised, token-order-insensitive, nickname-aware, initials, typos, phonetics (README "Name matching").';
+    'Person-name similarity in [0,1]: normalised, token-order-insensitive, nickname-aware, initials, typos, phonetics (docs/namematch.md).';
 REVOKE ALL ON FUNCTION cdp.name_similarity(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.name_similarity(text, text) TO cdp_reader;
 
@@ -72,7 +72,7 @@ CREATE FUNCTION cdp.gin_name_options(internal) RETURNS void
     AS 'MODULE_PATHNAME', 'cdp_gin_name_options'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION cdp.gin_name_options(internal) IS
-    'GIN support (cdp.gin_name_ops): operator class option pairs (bool, default true; README "Name matching").';
+    'GIN support (cdp.gin_name_ops): operator class option pairs (bool, default true; docs/namematch.md).';
 REVOKE ALL ON FUNCTION cdp.gin_name_options(internal) FROM PUBLIC;
 
 CREATE OPERATOR CLASS cdp.gin_name_ops FOR TYPE text USING gin AS
@@ -85,11 +85,11 @@ CREATE OPERATOR CLASS cdp.gin_name_ops FOR TYPE text USING gin AS
     FUNCTION 7 cdp.gin_name_options(internal),
     STORAGE int4;
 COMMENT ON OPERATOR CLASS cdp.gin_name_ops USING gin IS
-    'GIN index on person names for %~ (keys: token deletion variants, phonetic codes, initials, initial-token pairs; README "Name matching").';
+    'GIN index on person names for %~ (keys: token deletion variants, phonetic codes, initials, initial-token pairs; docs/namematch.md).';
 
 -- GiST ------------------------------------------------------------------------
--- Index key type of cdp.gist_name_ops: a token dictionary (README "Name
--- matching").  Storage plain: keys are never compressed, so scans read them
+-- Index key type of cdp.gist_name_ops: a token dictionary
+-- (docs/namematch.md).  Storage plain: keys are never compressed, so scans read them
 -- in place.
 CREATE TYPE cdp.gist_name_key;
 CREATE FUNCTION cdp.gist_name_key_in(cstring) RETURNS cdp.gist_name_key

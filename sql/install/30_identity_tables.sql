@@ -1,4 +1,4 @@
--- Identity graph: tables (DESIGN.md section 3).  Functions live in
+-- Identity graph: tables (docs/identity.md).  Functions live in
 -- 31_identity.sql; ingest in 35_ingest.sql.
 --
 -- Configuration and user data are registered with pg_extension_config_dump

@@ -1,5 +1,5 @@
--- Identity graph: functions (DESIGN.md section 3).  Tables: 30_identity_tables.sql.
--- Resolution semantics: README "Identity graph" and src/core/identity/engine.h.
+-- Identity graph: functions (docs/identity.md).  Tables: 30_identity_tables.sql.
+-- Resolution semantics: docs/identity.md and src/core/identity/engine.h.
 -- Writing functions are SECURITY DEFINER (search_path pinned): roles get
 -- EXECUTE on them, not write access to the tables.
 

@@ -1,4 +1,4 @@
--- Ingest of Segment-spec messages (DESIGN.md section 3): cdp.ingest().
+-- Ingest of Segment-spec messages (docs/ingest.md): cdp.ingest().
 -- The tables cdp.events and cdp.rejected_messages live in 30_identity_tables.sql.
 
 CREATE FUNCTION cdp.ingest(payload jsonb, source text DEFAULT 'events') RETURNS jsonb

@@ -1,4 +1,4 @@
-// cdp::normalize::address: clean-up plus abbreviation table (README "Normalisers").
+// cdp::normalize::address: clean-up plus abbreviation table (docs/normalize.md).
 #include <gtest/gtest.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// cdp::normalize::email (DESIGN.md section 1; README "Normalisers").
+// cdp::normalize::email (docs/normalize.md).
 #include <gtest/gtest.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// cdp::normalize::name (DESIGN.md section 1).
+// cdp::normalize::name (docs/normalize.md).
 #include <gtest/gtest.h>
 #include <unicode/uscript.h>
 

@@ -1,4 +1,4 @@
-// Deterministic identity resolution (DESIGN.md section 3): union-find over
+// Deterministic identity resolution (docs/identity.md): union-find over
 // clusters of records, with the limits of identifier_types and
 // cdp.max_cluster_records.  Pure C++ (no PostgreSQL headers).
 //

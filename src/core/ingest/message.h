@@ -41,7 +41,7 @@ struct Field {
     bool present() const { return kind != kAbsent && kind != kNull; }
 };
 
-// The paths the mapping reads (README "Ingest (Segment spec)" lists them).
+// The paths the mapping reads (docs/ingest.md lists them).
 struct RawMessage {
     Field type, message_id, user_id, anonymous_id, previous_id, group_id, event, name;
     Field timestamp, original_timestamp, sent_at, received_at;

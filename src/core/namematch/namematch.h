@@ -1,9 +1,9 @@
-// Person-name matching (DESIGN.md section 2): cdp.name_similarity, the key
+// Person-name matching (docs/namematch.md): cdp.name_similarity, the key
 // sets behind the GIN operator class and the score upper bounds its
 // consistent functions rely on (the GiST operator class uses token
 // dictionaries instead: token_dict.h).  Pure C++; no PostgreSQL headers.
 //
-// The score and the keys are designed together; README "Name matching"
+// The score and the keys are designed together; docs/namematch.md
 // states the definition, this header the contract the index code relies on:
 //
 //   Key lemma.  For a query token x and a stored token y, if
@@ -28,7 +28,7 @@
 
 namespace cdp::namematch {
 
-// ---- score levels (README "Name matching") --------------------------------
+// ---- score levels (docs/namematch.md) --------------------------------
 inline constexpr double kNickRoot = 0.90;      // name <-> one of its nicknames (william ~ bill)
 inline constexpr double kNickPair = 0.80;      // two nicknames of one name (bill ~ will)
 inline constexpr double kPhonetic = 0.85;      // double metaphone codes agree

@@ -1,5 +1,5 @@
 // cdp.name_similarity: token scores and the optimal token assignment.
-// Definition (also in README "Name matching"):
+// Definition (also in docs/namematch.md):
 //
 //   token_score(x, y), x and y normalised tokens:
 //     1                          x == y

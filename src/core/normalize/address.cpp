@@ -1,6 +1,6 @@
 // normalize::address(): fold to lower-case ASCII, split into words on
 // punctuation and space, expand common Italian and English abbreviations on
-// word boundaries (README "Normalisers" documents the table), join with one
+// word boundaries (docs/normalize.md documents the table), join with one
 // space.
 #include <cstring>
 #include <string>
@@ -29,7 +29,7 @@ struct Abbrev {
     const char* title;  // kSuffixOrTitle: expansion before a name
 };
 
-// Keep in sync with the table in README.md ("Normalisers").
+// Keep in sync with the table in docs/normalize.md.
 constexpr Abbrev kAbbrevs[] = {
     // Italian
     {"v", "via", kNeedSegmentStart, nullptr},

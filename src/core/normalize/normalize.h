@@ -1,7 +1,7 @@
-// Normalisers for contact data (DESIGN.md section 1).  Pure C++ (ICU,
+// Normalisers for contact data (docs/normalize.md).  Pure C++ (ICU,
 // libphonenumber); no PostgreSQL headers.  Each returns std::nullopt where
-// the SQL function returns NULL (not a plausible value).  README.md
-// ("Normalisers") documents every rule.
+// the SQL function returns NULL (not a plausible value).  docs/normalize.md
+// documents every rule.
 #pragma once
 
 #include <optional>

@@ -2,7 +2,7 @@
 // decomposed, every word is coded and words are separated by one space, the
 // code has no length limit.  fuzzystrmatch's metaphone(text, max) differs
 // (it drops spaces, keeps 'B' after 'M' out at the end of a word, needs a
-// length): see README "Similarity and phonetics".
+// length): see docs/similarity.md.
 #include <string>
 
 #include "core/phonetic/phonetic.h"

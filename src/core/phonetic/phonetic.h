@@ -1,4 +1,4 @@
-// Phonetic codes of names (DESIGN.md section 2).  Pure C++; no PostgreSQL
+// Phonetic codes of names (docs/similarity.md).  Pure C++; no PostgreSQL
 // headers.  Input is UTF-8 and is processed as Unicode code points.
 //
 //   soundex           fuzzystrmatch soundex() on ASCII (American Soundex with

@@ -1,4 +1,4 @@
-// String similarity on Unicode code points (DESIGN.md section 2).
+// String similarity on Unicode code points (docs/similarity.md).
 // Pure C++; no PostgreSQL headers.
 //
 // Every function has a code-point form (std::u32string_view) and a UTF-8 form

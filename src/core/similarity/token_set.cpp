@@ -1,6 +1,6 @@
 // token_set_similarity: order-insensitive similarity of two token sets.
 //
-// Definition (README "Similarity and phonetics"):
+// Definition (docs/similarity.md):
 //   tokens(s) = distinct maximal runs of Unicode letters/digits (ICU
 //               u_isalnum), lower-cased code point by code point;
 //   pairs     = greedy one-to-one assignment: all pairs (x in A, y in B) in

@@ -21,6 +21,7 @@ extern "C" {
 #include "core/common/error.h"
 #include "pg/common/boundary.h"
 #include "pg/common/bulk_insert.h"
+#include "pg/common/compat.h"
 
 namespace cdp::pg {
 
@@ -125,7 +126,7 @@ void BulkInserter::flush() {
         table_multi_insert(rel_, slots_, buffered_, cid_, 0, bis_);
         for (int k = 0; k < buffered_; ++k) {
             if (rri_->ri_NumIndices > 0) {
-                List* recheck = ExecInsertIndexTuples(rri_, slots_[k], estate_, false, false, nullptr, NIL);
+                List* recheck = compat::insert_index_tuples(rri_, slots_[k], estate_);
                 list_free(recheck);
             }
             ExecClearTuple(slots_[k]);

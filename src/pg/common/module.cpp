@@ -7,6 +7,7 @@ extern "C" {
 }
 
 #include "pg/common/boundary.h"
+#include "pg/common/compat.h"
 #include "pg/common/init.h"
 #include "pg/common/policy.h"
 
@@ -39,7 +40,7 @@ void _PG_init(void);
 void _PG_init(void) {
     cdp::pg::check_policy_placeholders();
     cdp::pg::run_module_inits();
-    MarkGUCPrefixReserved("cdp");
+    cdp::pg::compat::reserve_guc_prefix("cdp");
     cdp::pg::install_interrupt_probe();
 }
 }

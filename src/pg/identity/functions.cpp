@@ -1,4 +1,4 @@
-// SQL-callable functions of the identity graph (DESIGN.md section 3):
+// SQL-callable functions of the identity graph (docs/identity.md):
 // upsert_record, customer_id, delete_record, block_identifier, explain_link.
 // The batch resolver lives in identity_resolve.cpp.
 #include "pg/common/pg.h"

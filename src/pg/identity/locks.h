@@ -1,4 +1,4 @@
-// Locking protocol of the identity graph (see README "Identity graph",
+// Locking protocol of the identity graph (see docs/identity.md,
 // concurrency).  Every writer of the graph takes, in this order:
 //   1. the graph lock: SHARE for upsert/delete/block, EXCLUSIVE for
 //      cdp.resolve_identities();

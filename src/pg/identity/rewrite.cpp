@@ -20,6 +20,7 @@ extern "C" {
 #include <chrono>
 
 #include "pg/common/boundary.h"
+#include "pg/common/compat.h"
 #include "pg/identity/rewrite.h"
 
 namespace cdp::pg::identity {
@@ -75,8 +76,8 @@ bool rewrite_records_customer_ids(const std::vector<int64>& rids, const std::vec
         if (a_rid == InvalidAttrNumber || a_cid == InvalidAttrNumber)
             elog(ERROR, "cdp.records lacks record_id or customer_id");
         char persistence = old_rel->rd_rel->relpersistence;
-        Oid new_oid = make_new_heap(relid, old_rel->rd_rel->reltablespace, old_rel->rd_rel->relam,
-                                    persistence, AccessExclusiveLock);
+        Oid new_oid = compat::make_new_heap(relid, old_rel->rd_rel->reltablespace, old_rel->rd_rel->relam,
+                                            persistence, AccessExclusiveLock);
         Relation new_rel = table_open(new_oid, NoLock);
 
         CommandCounterIncrement();  // our own earlier writes are part of the copy
@@ -120,8 +121,8 @@ bool rewrite_records_customer_ids(const std::vector<int64>& rids, const std::vec
         t1 = std::chrono::steady_clock::now();
         // Swap the files, rebuild every index of cdp.records (sorted bulk
         // builds, unique constraints checked) and drop the transient heap.
-        finish_heap_swap(relid, new_oid, false, false, true, true, RecentXmin, ReadNextMultiXactId(),
-                         persistence);
+        compat::finish_heap_swap(relid, new_oid, false, false, true, true, RecentXmin, ReadNextMultiXactId(),
+                                 persistence);
         t2 = std::chrono::steady_clock::now();
         done = true;
     });

@@ -15,7 +15,7 @@
 // (also when cdp.records has user triggers or rules, which expect UPDATEs,
 // or when a scan of it is open in this session).  As
 // with any table rewrite, a transaction whose snapshot predates the commit
-// sees the table as empty if it first touches it afterwards (see README).
+// sees the table as empty if it first touches it afterwards (see docs/identity.md).
 #pragma once
 
 #include "pg/common/pg.h"

@@ -7,8 +7,8 @@
 //   int64 customer = upsert("web", "user-42",
 //                           {{"email", "A@B.it"}, {"anonymous_id", "anon-7"}}, "{\"plan\":\"pro\"}");
 //
-// Semantics are exactly those of cdp.upsert_record() (README "Identity
-// graph"): values are normalised by type (unknown type: ERROR 22023; values
+// Semantics are exactly those of cdp.upsert_record() (docs/identity.md):
+// values are normalised by type (unknown type: ERROR 22023; values
 // that normalise to nothing are dropped and logged in cdp.merge_log with
 // rule 'dropped:invalid_value'); the record (source, key) is created or
 // updated; links are made or refused under the limits, in the caller's

@@ -37,7 +37,7 @@ namespace {
 
 namespace ing = cdp::ingest;
 
-// Paths read from every message (README "Ingest (Segment spec)").
+// Paths read from every message (docs/ingest.md).
 enum Path {
     kType,
     kMessageId,

@@ -1,5 +1,5 @@
 // SQL-callable person-name matching: cdp.name_similarity and the functions
-// behind the %~ and <~> operators (DESIGN.md section 2).  The index support
+// behind the %~ and <~> operators (docs/namematch.md).  The index support
 // functions are in name_gin.cpp and name_gist.cpp.
 #include "pg/common/pg.h"
 

@@ -1,4 +1,4 @@
-// SQL-callable normalisers (DESIGN.md section 1): cdp.normalize_email,
+// SQL-callable normalisers (docs/normalize.md): cdp.normalize_email,
 // cdp.normalize_phone, cdp.normalize_name, cdp.normalize_address.
 #include "pg/common/pg.h"
 

@@ -1,4 +1,4 @@
-// SQL-callable phonetic codes (DESIGN.md section 2), over src/core/phonetic.
+// SQL-callable phonetic codes (docs/similarity.md), over src/core/phonetic.
 #include "pg/common/pg.h"
 
 #include <optional>

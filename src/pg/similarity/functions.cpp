@@ -1,4 +1,4 @@
-// SQL-callable string similarity functions (DESIGN.md section 2).  Thin
+// SQL-callable string similarity functions (docs/similarity.md).  Thin
 // wrappers over src/core/similarity: arguments are viewed in place (no copy
 // unless toasted), results are plain numbers.
 #include "pg/common/pg.h"

@@ -133,11 +133,13 @@ void LogRows::flush(Spi& spi) {
                 row[c_detail] = detail[k] ? BulkCell::jsonb(*detail[k]) : BulkCell::null();
                 bulk.add(row.data());
             }
-            bulk.finish();
+            bulk_rows += bulk.finish();
             clear();
             return;
         }
+        fallback = bulk.blocker();
     }
+    sql_rows += static_cast<int64>(rule.size());
     spi.exec_prepared(
         "INSERT INTO cdp.merge_log (customer_id, merged_id, record_id, id_type, id_value, rule, detail) "
         "SELECT nullif(c, 0), nullif(m, 0), nullif(r, 0), t, v, u, d::jsonb "

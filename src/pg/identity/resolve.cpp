@@ -243,9 +243,14 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                 }
             }
             // Fresh ids come from the sequence: no conflict is possible.
+            const char* customers_path = "none";
+            std::string customers_fallback;
             if (!new_ids.empty()) {
                 cdp::pg::BulkInserter bulk("customers");
+                customers_path = "insert";
+                if (new_ids.size() >= ident::LogRows::kBulkRows) customers_fallback = bulk.blocker();
                 if (new_ids.size() >= ident::LogRows::kBulkRows && bulk.usable()) {
+                    customers_path = "bulk";
                     std::vector<cdp::pg::BulkCell> row(static_cast<size_t>(bulk.natts()),
                                                        cdp::pg::BulkCell::def());
                     const int c_id = bulk.column("customer_id");
@@ -345,6 +350,16 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
             log.flush(spi);
 
             auto t_end = std::chrono::steady_clock::now();
+            const char* log_path = log.bulk_rows > 0 ? "bulk" : log.sql_rows > 0 ? "insert" : "none";
+            std::string fallbacks;
+            auto fallback = [&](const char* what, const std::string& why) {
+                if (why.empty()) return;
+                fallbacks += std::string(fallbacks.empty() ? "" : ",") + "\"" + what +
+                             "\":" + cdp::identity::json_quote(why);
+            };
+            fallback("records", rewrite.fallback);
+            fallback("customers", customers_fallback);
+            fallback("merge_log", log.fallback);
             auto msf = [](auto a, auto b) {
                 char buf[32];
                 snprintf(buf, sizeof buf, "%.1f", std::chrono::duration<double, std::milli>(b - a).count());
@@ -356,7 +371,9 @@ Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
                 ",\"records_changed\":" + std::to_string(upd_r.size()) + ",\"ms\":" + msf(t0, t_end) +
                 ",\"load_ms\":" + msf(t0, t_loaded) + ",\"replay_ms\":" + msf(t_loaded, t_replayed) +
                 ",\"write_ms\":" + msf(t_replayed, t_end) + ",\"write_path\":\"" + write_path +
-                "\",\"write_detail_ms\":{\"customers\":" + msf(t_replayed, t_customers) +
+                "\",\"customers_path\":\"" + customers_path + "\",\"merge_log_path\":\"" + log_path + "\"" +
+                (fallbacks.empty() ? std::string() : ",\"bulk_fallback\":{" + fallbacks + "}") +
+                ",\"write_detail_ms\":{\"customers\":" + msf(t_replayed, t_customers) +
                 ",\"records\":" + msf(t_customers, t_records) +
                 ",\"aliases_and_log\":" + msf(t_records, t_end) +
                 (std::strcmp(write_path, "rewrite") == 0

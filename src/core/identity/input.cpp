@@ -67,8 +67,4 @@ RawIdentifiers parse_identifiers(std::string_view json) {
     return out;
 }
 
-std::string json_quote(std::string_view s) {
-    return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 }  // namespace cdp::identity

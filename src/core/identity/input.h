@@ -16,7 +16,4 @@ using RawIdentifiers = std::vector<std::pair<std::string, std::string>>;
 
 RawIdentifiers parse_identifiers(std::string_view json);
 
-// JSON string literal (with quotes) of a UTF-8 string.
-std::string json_quote(std::string_view s);
-
 }  // namespace cdp::identity

@@ -1,5 +1,6 @@
 #include "core/identity/input.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.h"
@@ -7,6 +8,8 @@
 namespace cdp::identity {
 
 namespace {
+[[noreturn]] void too_deep();
+
 // Reject deep nesting before handing the text to nlohmann (its recursive
 // destructor/dump must never see user-controlled depth).
 void check_depth(std::string_view json, int max_depth) {
@@ -22,9 +25,7 @@ void check_depth(std::string_view json, int max_depth) {
         } else if (c == '"') {
             in_string = true;
         } else if (c == '{' || c == '[') {
-            if (++depth > max_depth)
-                throw Error("identifiers are nested too deeply", sqlstate::kInvalidParameterValue, {},
-                            "Use {\"type\": \"value\"} or {\"type\": [\"value\", ...]}.");
+            if (++depth > max_depth) too_deep();
         } else if (c == '}' || c == ']') {
             --depth;
         }
@@ -32,7 +33,72 @@ void check_depth(std::string_view json, int max_depth) {
 }
 
 const char* kHint = "Identifiers look like {\"email\": \"a@b.it\", \"phone\": [\"+39 02 1234567\"]}.";
+
+constexpr int kMaxDepth = 3;
+
+[[noreturn]] void too_deep() {
+    throw Error("identifiers are nested too deeply", sqlstate::kInvalidParameterValue, {},
+                "Use {\"type\": \"value\"} or {\"type\": [\"value\", ...]}.");
+}
+
+const char* kind_name(JsonKind k) {  // as nlohmann's type_name()
+    switch (k) {
+        case JsonKind::kNull:
+            return "null";
+        case JsonKind::kString:
+            return "string";
+        case JsonKind::kNumber:
+            return "number";
+        case JsonKind::kBool:
+            return "boolean";
+        case JsonKind::kObject:
+            return "object";
+        case JsonKind::kArray:
+            return "array";
+    }
+    return "value";
+}
+
+Error bad_value(const std::string& type, const JsonItem& x) {
+    // The value as nlohmann writes it (compact, keys sorted), like parse_identifiers().
+    check_depth(x.text, kMaxDepth);
+    nlohmann::json v = nlohmann::json::parse(x.text, nullptr, false);
+    return Error(
+        "identifier \"" + type + "\" must be a string or an array of strings, not " + kind_name(x.kind),
+        sqlstate::kInvalidParameterValue, "value: " + (v.is_discarded() ? x.text : v.dump()), kHint);
+}
 }  // namespace
+
+RawIdentifiers identifiers_from(JsonKind root, int depth, std::vector<IdentifierEntry> entries) {
+    if (depth > kMaxDepth) too_deep();
+    if (root == JsonKind::kNull) return {};
+    if (root != JsonKind::kObject)
+        throw Error(std::string("identifiers must be a JSON object, not ") + kind_name(root),
+                    sqlstate::kInvalidParameterValue, {}, kHint);
+    // In key order (bytewise), as an object read by parse_identifiers().
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const IdentifierEntry& a, const IdentifierEntry& b) { return a.type < b.type; });
+    RawIdentifiers out;
+    for (const auto& e : entries) {
+        switch (e.value.kind) {
+            case JsonKind::kNull:
+                break;
+            case JsonKind::kString:
+                out.emplace_back(e.type, e.value.text);
+                break;
+            case JsonKind::kArray:
+                for (const auto& x : e.elements) {
+                    if (x.kind == JsonKind::kNull) continue;
+                    if (x.kind != JsonKind::kString) throw bad_value(e.type, x);
+                    out.emplace_back(e.type, x.text);
+                }
+                break;
+            default:
+                throw bad_value(e.type, e.value);
+        }
+    }
+    return out;
+}
 
 RawIdentifiers parse_identifiers(std::string_view json) {
     check_depth(json, 3);

@@ -16,4 +16,20 @@ using RawIdentifiers = std::vector<std::pair<std::string, std::string>>;
 
 RawIdentifiers parse_identifiers(std::string_view json);
 
+// The same document as the glue reads it with the jsonb API (no text
+// parsing): the root's kind, the nesting depth of the whole document
+// (containers, the root included) and, for an object root, its entries.
+// Same rules and errors as parse_identifiers().
+enum class JsonKind { kNull, kString, kNumber, kBool, kObject, kArray };
+struct JsonItem {
+    JsonKind kind = JsonKind::kNull;
+    std::string text;  // kString: the value; otherwise the JSON text of the value
+};
+struct IdentifierEntry {
+    std::string type;
+    JsonItem value;                  // for kArray, the elements are in `elements`
+    std::vector<JsonItem> elements;  // one level: nested containers as JsonItem text
+};
+RawIdentifiers identifiers_from(JsonKind root, int depth, std::vector<IdentifierEntry> entries);
+
 }  // namespace cdp::identity

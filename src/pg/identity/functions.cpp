@@ -5,6 +5,7 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "utils/numeric.h"
 }
 
 #include <algorithm>
@@ -27,6 +28,106 @@ namespace {
 
 namespace ident = cdp::pg::identity;
 namespace L = cdp::pg::identity::locks;
+
+using cdp::identity::JsonItem;
+using cdp::identity::JsonKind;
+
+// Plain-old-data result of one iterator step (filled inside pg_call).
+struct Token {
+    JsonbIteratorToken r;
+    JsonbValue v;
+    char* text;  // numeric_out of a number, JsonbToCString of a container; else nullptr
+};
+
+// Plain Postgres code: run under pg_call.
+void next_token(JsonbIterator** it, Token* t) {
+    t->text = nullptr;
+    t->r = JsonbIteratorNext(it, &t->v, true);
+    if (t->r != WJB_KEY && t->r != WJB_VALUE && t->r != WJB_ELEM) return;
+    if (t->v.type == jbvNumeric)
+        t->text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(t->v.val.numeric)));
+    else if (t->v.type == jbvBinary)
+        t->text = JsonbToCString(nullptr, t->v.val.binary.data, t->v.val.binary.len);
+}
+
+JsonItem item_of(const Token& t) {
+    switch (t.v.type) {
+        case jbvNull:
+            return {JsonKind::kNull, "null"};
+        case jbvString:
+            return {JsonKind::kString,
+                    std::string(t.v.val.string.val, static_cast<size_t>(t.v.val.string.len))};
+        case jbvNumeric:
+            return {JsonKind::kNumber, t.text};
+        case jbvBool:
+            return {JsonKind::kBool, t.v.val.boolean ? "true" : "false"};
+        case jbvBinary:
+            return {JsonContainerIsObject(t.v.val.binary.data) ? JsonKind::kObject : JsonKind::kArray,
+                    t.text};
+        default:
+            return {JsonKind::kNull, "null"};
+    }
+}
+
+// The identifiers argument, read with the jsonb API: the depth of the
+// document, the root's kind, and the entries of an object (values one
+// level deep: an array's elements).
+cdp::identity::RawIdentifiers identifiers_arg(FunctionCallInfo fcinfo, int argno) {
+    Jsonb* jb = nullptr;
+    int depth = 0;
+    cdp::pg::pg_call([&] {
+        jb = PG_GETARG_JSONB_P(argno);
+        JsonbIterator* it = JsonbIteratorInit(&jb->root);
+        JsonbValue v;
+        JsonbIteratorToken r;
+        int level = 0;
+        while ((r = JsonbIteratorNext(&it, &v, false)) != WJB_DONE) {
+            if (r == WJB_BEGIN_ARRAY || r == WJB_BEGIN_OBJECT) depth = std::max(depth, ++level);
+            if (r == WJB_END_ARRAY || r == WJB_END_OBJECT) --level;
+        }
+    });
+    if (JB_ROOT_IS_SCALAR(jb)) {
+        Token t{};
+        cdp::pg::pg_call([&] {
+            if (!JsonbExtractScalar(&jb->root, &t.v)) elog(ERROR, "jsonb scalar expected");
+        });
+        return cdp::identity::identifiers_from(item_of(t).kind, 0, {});
+    }
+    if (JB_ROOT_IS_ARRAY(jb)) return cdp::identity::identifiers_from(JsonKind::kArray, depth, {});
+    std::vector<cdp::identity::IdentifierEntry> entries;
+    JsonbIterator* it = nullptr;
+    Token t{};
+    cdp::pg::pg_call([&] {
+        it = JsonbIteratorInit(&jb->root);
+        next_token(&it, &t);  // WJB_BEGIN_OBJECT
+    });
+    for (;;) {
+        cdp::pg::pg_call([&] { next_token(&it, &t); });
+        if (t.r == WJB_KEY) {
+            entries.emplace_back();
+            entries.back().type.assign(t.v.val.string.val, static_cast<size_t>(t.v.val.string.len));
+        } else if (t.r == WJB_VALUE) {
+            auto& e = entries.back();
+            e.value = item_of(t);
+            if (e.value.kind != JsonKind::kArray) continue;
+            JsonbIterator* elems = nullptr;
+            Token el{};
+            JsonbContainer* arr = t.v.val.binary.data;
+            cdp::pg::pg_call([&] {
+                elems = JsonbIteratorInit(arr);
+                next_token(&elems, &el);  // WJB_BEGIN_ARRAY
+            });
+            for (;;) {
+                cdp::pg::pg_call([&] { next_token(&elems, &el); });
+                if (el.r != WJB_ELEM) break;
+                e.elements.push_back(item_of(el));
+            }
+        } else if (t.r == WJB_DONE || t.r == WJB_END_OBJECT) {
+            if (t.r == WJB_DONE) break;
+        }
+    }
+    return cdp::identity::identifiers_from(JsonKind::kObject, depth, std::move(entries));
+}
 
 // The traits argument: a jsonb object (checked with the jsonb API).
 Datum traits_arg(FunctionCallInfo fcinfo, int argno) {
@@ -71,7 +172,7 @@ Datum cdp_upsert_record(PG_FUNCTION_ARGS) {
         std::string key(cdp::pg::text_arg(fcinfo, 1));
         if (source.empty())
             throw cdp::Error("source must not be empty", cdp::sqlstate::kInvalidParameterValue);
-        auto raw = cdp::identity::parse_identifiers(cdp::pg::jsonb_arg_text(fcinfo, 2));
+        auto raw = identifiers_arg(fcinfo, 2);
         const Datum traits = traits_arg(fcinfo, 3);
         auto r = ident::upsert_record_jsonb(source, key, raw, traits);
         if (r.customer_id == 0) isnull = true;

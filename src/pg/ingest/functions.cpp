@@ -230,9 +230,9 @@ Batch read_envelope(Jsonb* payload, const std::optional<ing::MsgType>& default_t
     out.env.batch_sent_at = ing::parse_batch_sent_at(to_field(batch_sent));
     if (batch_ctx.present) {
         if (batch_ctx.v.type != jbvBinary || !JsonContainerIsObject(batch_ctx.v.val.binary.data))
-            throw cdp::Error(
-                std::string("cdp.ingest: batch \"context\" must be an object, not ") + jsonb_kind(batch_ctx.v),
-                cdp::sqlstate::kInvalidParameterValue);
+            throw cdp::Error(std::string("cdp.ingest: batch \"context\" must be an object, not ") +
+                                 jsonb_kind(batch_ctx.v),
+                             cdp::sqlstate::kInvalidParameterValue);
         out.context = jsonb_of(batch_ctx.v);
     }
     out.msgs.resize(n);
@@ -282,7 +282,8 @@ Datum merged_context(JsonbContainer* c, Datum batch_context) {
         if (!own.present || own.v.type == jbvNull) {
             merged = batch_context;
         } else if (own.v.type == jbvBinary && JsonContainerIsObject(own.v.val.binary.data)) {
-            merged = DirectFunctionCall2(jsonb_concat, batch_context, JsonbPGetDatum(JsonbValueToJsonb(&own.v)));
+            merged =
+                DirectFunctionCall2(jsonb_concat, batch_context, JsonbPGetDatum(JsonbValueToJsonb(&own.v)));
         }
     });
     return merged;

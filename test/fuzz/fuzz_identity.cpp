@@ -1,7 +1,11 @@
 // libFuzzer target for the identity core: the identifiers JSON parser
-// (errors only as cdp::Error, never a crash) and the resolution engine over
+// (errors only as cdp::Error, never a crash; the jsonb-API reading
+// identifiers_from() gives the same result or error) and the resolution engine over
 // arbitrary record/value sequences, checked against a plain union-find when
 // no limit applies (same partition) and for limit invariants otherwise.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,6 +19,52 @@
 using namespace cdp::identity;
 
 namespace {
+JsonKind kind_of(const nlohmann::json& j) {
+    if (j.is_null()) return JsonKind::kNull;
+    if (j.is_string()) return JsonKind::kString;
+    if (j.is_number()) return JsonKind::kNumber;
+    if (j.is_boolean()) return JsonKind::kBool;
+    return j.is_object() ? JsonKind::kObject : JsonKind::kArray;
+}
+JsonItem item(const nlohmann::json& j) {
+    return {kind_of(j), j.is_string() ? j.get<std::string>() : j.dump()};
+}
+int depth_of(const nlohmann::json& j, int limit) {
+    if (!j.is_structured() || limit == 0) return 0;
+    int d = 0;
+    for (const auto& x : j) d = std::max(d, depth_of(x, limit - 1));
+    return d + 1;
+}
+// parse_identifiers(text) and identifiers_from(entries of the same document) agree.
+void compare_readings(std::string_view in) {
+    std::string a, b;
+    try {
+        for (const auto& [t, v] : parse_identifiers(in)) a += t + "=" + v + ";";
+    } catch (const cdp::Error& e) {
+        a = std::string("error ") + e.what() + e.detail();
+    }
+    if (a.rfind("error identifiers are not valid JSON", 0) == 0 ||
+        a == "error identifiers are nested too deeply")
+        return;  // jsonb never holds invalid text; depth is checked on both sides
+    nlohmann::json doc = nlohmann::json::parse(in.begin(), in.end(), nullptr, false);
+    if (doc.is_discarded()) return;
+    std::vector<IdentifierEntry> entries;
+    if (doc.is_object())
+        for (auto it = doc.begin(); it != doc.end(); ++it) {
+            IdentifierEntry e{it.key(), item(it.value()), {}};
+            if (it.value().is_array())
+                for (const auto& x : it.value()) e.elements.push_back(item(x));
+            entries.push_back(std::move(e));
+        }
+    try {
+        for (const auto& [t, v] : identifiers_from(kind_of(doc), depth_of(doc, 4), entries))
+            b += t + "=" + v + ";";
+    } catch (const cdp::Error& e) {
+        b = std::string("error ") + e.what() + e.detail();
+    }
+    if (a != b) __builtin_trap();
+}
+
 int plain_find(std::vector<int>& p, int x) {
     while (p[x] != x) x = p[x] = p[p[x]];
     return x;
@@ -23,10 +73,7 @@ int plain_find(std::vector<int>& p, int x) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view in(reinterpret_cast<const char*>(data), size);
-    try {
-        (void)parse_identifiers(in);
-    } catch (const cdp::Error&) {
-    }
+    compare_readings(in);
     if (size < 2) return 0;
     // Engine: byte 0 picks limits; then each byte is a (type, value) of the
     // current record, 0xff ends a record.

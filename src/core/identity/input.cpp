@@ -1,14 +1,18 @@
 #include "core/identity/input.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.h"
+#include "core/common/json.h"
 #include "core/common/limits.h"
 #include "core/common/utf8.h"
 
 namespace cdp::identity {
 
 namespace {
+[[noreturn]] void too_deep();
+
 // Reject deep nesting before handing the text to nlohmann (its recursive
 // destructor/dump must never see user-controlled depth).
 void check_depth(std::string_view json, int max_depth) {
@@ -24,9 +28,7 @@ void check_depth(std::string_view json, int max_depth) {
         } else if (c == '"') {
             in_string = true;
         } else if (c == '{' || c == '[') {
-            if (++depth > max_depth)
-                throw Error("identifiers are nested too deeply", sqlstate::kInvalidParameterValue, {},
-                            "Use {\"type\": \"value\"} or {\"type\": [\"value\", ...]}.");
+            if (++depth > max_depth) too_deep();
         } else if (c == '}' || c == ']') {
             --depth;
         }
@@ -34,7 +36,79 @@ void check_depth(std::string_view json, int max_depth) {
 }
 
 const char* kHint = "Identifiers look like {\"email\": \"a@b.it\", \"phone\": [\"+39 02 1234567\"]}.";
+
+constexpr int kMaxDepth = 3;
+
+[[noreturn]] void too_deep() {
+    throw Error("identifiers are nested too deeply", sqlstate::kInvalidParameterValue, {},
+                "Use {\"type\": \"value\"} or {\"type\": [\"value\", ...]}.");
+}
+
+const char* kind_name(JsonKind k) {  // as nlohmann's type_name()
+    switch (k) {
+        case JsonKind::kNull:
+            return "null";
+        case JsonKind::kString:
+            return "string";
+        case JsonKind::kNumber:
+            return "number";
+        case JsonKind::kBool:
+            return "boolean";
+        case JsonKind::kObject:
+            return "object";
+        case JsonKind::kArray:
+            return "array";
+    }
+    return "value";
+}
+
+Error bad_value(const std::string& type, const JsonItem& x) {
+    // The value as nlohmann writes it (compact, keys sorted), like parse_identifiers().
+    check_depth(x.text, kMaxDepth);
+    nlohmann::json v = nlohmann::json::parse(x.text, nullptr, false);
+    return Error(
+        "identifier \"" + type + "\" must be a string or an array of strings, not " + kind_name(x.kind),
+        sqlstate::kInvalidParameterValue, "value: " + (v.is_discarded() ? x.text : v.dump()), kHint);
+}
+void check_value_length(const std::string& type, const std::string& value) {
+    if (value.size() > limits::kMaxKeyBytes)
+        throw Error("identifier \"" + type + "\" has a value longer than " + std::to_string(limits::kMaxKeyBytes) +
+                        " bytes",
+                    sqlstate::kInvalidParameterValue, "value starts with: " + cdp::json::quote(value.substr(0, 40)));
+}
 }  // namespace
+
+RawIdentifiers identifiers_from(JsonKind root, int depth, std::vector<IdentifierEntry> entries) {
+    if (depth > kMaxDepth) too_deep();
+    if (root != JsonKind::kObject)
+        throw Error(std::string("identifiers must be a JSON object, not ") + kind_name(root),
+                    sqlstate::kInvalidParameterValue, {}, kHint);
+    // In key order (bytewise), as an object read by parse_identifiers().
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const IdentifierEntry& a, const IdentifierEntry& b) { return a.type < b.type; });
+    RawIdentifiers out;
+    for (const auto& e : entries) {
+        switch (e.value.kind) {
+            case JsonKind::kNull:
+                break;
+            case JsonKind::kString:
+                check_value_length(e.type, e.value.text);
+                out.emplace_back(e.type, e.value.text);
+                break;
+            case JsonKind::kArray:
+                for (const auto& x : e.elements) {
+                    if (x.kind == JsonKind::kNull) continue;
+                    if (x.kind != JsonKind::kString) throw bad_value(e.type, x);
+                    check_value_length(e.type, x.text);
+                    out.emplace_back(e.type, x.text);
+                }
+                break;
+            default:
+                throw bad_value(e.type, e.value);
+        }
+    }
+    return out;
+}
 
 RawIdentifiers parse_identifiers(std::string_view json) {
     check_depth(json, 3);
@@ -53,14 +127,9 @@ RawIdentifiers parse_identifiers(std::string_view json) {
                          sqlstate::kInvalidParameterValue, "value: " + x.dump(), kHint);
         };
         auto add = [&](const nlohmann::json& x) {
-            std::string value;
             if (!x.is_string()) throw bad(x);
-            value = x.get<std::string>();
-            if (value.size() > limits::kMaxKeyBytes)
-                throw Error("identifier \"" + type + "\" has a value longer than " +
-                                std::to_string(limits::kMaxKeyBytes) + " bytes",
-                            sqlstate::kInvalidParameterValue,
-                            "value starts with: " + json_quote(value.substr(0, 40)));
+            std::string value = x.get<std::string>();
+            check_value_length(type, value);
             out.emplace_back(type, std::move(value));
         };
         if (v.is_null()) continue;
@@ -80,7 +149,7 @@ void check_source(std::string_view source) {
     if (chars > limits::kMaxSourceChars)
         throw Error("source is longer than " + std::to_string(limits::kMaxSourceChars) + " characters (" +
                         std::to_string(chars) + ")",
-                    sqlstate::kInvalidParameterValue, "source starts with: " + json_quote(source.substr(0, 40)));
+                    sqlstate::kInvalidParameterValue, "source starts with: " + cdp::json::quote(source.substr(0, 40)));
 }
 
 void check_record_key(std::string_view source, std::string_view source_key) {
@@ -90,11 +159,7 @@ void check_record_key(std::string_view source, std::string_view source_key) {
         throw Error("source_key is longer than " + std::to_string(limits::kMaxKeyBytes) + " bytes (" +
                         std::to_string(source_key.size()) + ")",
                     sqlstate::kInvalidParameterValue,
-                    "source_key starts with: " + json_quote(source_key.substr(0, 40)));
-}
-
-std::string json_quote(std::string_view s) {
-    return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+                    "source_key starts with: " + cdp::json::quote(source_key.substr(0, 40)));
 }
 
 }  // namespace cdp::identity

@@ -26,7 +26,20 @@ void check_source(std::string_view source);
 // bytes; cdp::Error 22023 otherwise.
 void check_record_key(std::string_view source, std::string_view source_key);
 
-// JSON string literal (with quotes) of a UTF-8 string.
-std::string json_quote(std::string_view s);
+// The same document as the glue reads it with the jsonb API (no text
+// parsing): the root's kind, the nesting depth of the whole document
+// (containers, the root included) and, for an object root, its entries.
+// Same rules and errors as parse_identifiers().
+enum class JsonKind { kNull, kString, kNumber, kBool, kObject, kArray };
+struct JsonItem {
+    JsonKind kind = JsonKind::kNull;
+    std::string text;  // kString: the value; otherwise the JSON text of the value
+};
+struct IdentifierEntry {
+    std::string type;
+    JsonItem value;                  // for kArray, the elements are in `elements`
+    std::vector<JsonItem> elements;  // one level: nested containers as JsonItem text
+};
+RawIdentifiers identifiers_from(JsonKind root, int depth, std::vector<IdentifierEntry> entries);
 
 }  // namespace cdp::identity

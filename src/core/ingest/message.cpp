@@ -1,6 +1,7 @@
 #include "core/ingest/message.h"
 
 #include "core/common/error.h"
+#include "core/common/json.h"
 #include "core/ingest/sha256.h"
 
 namespace cdp::ingest {
@@ -269,54 +270,15 @@ std::string quote_value(std::string_view s) {
     return out;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-    static const char kHex[] = "0123456789abcdef";
-    out.push_back('"');
-    for (char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (u < 0x20) {
-                    out += "\\u00";
-                    out.push_back(kHex[u >> 4]);
-                    out.push_back(kHex[u & 0xf]);
-                } else {
-                    out.push_back(c);
-                }
-        }
-    }
-    out.push_back('"');
-}
+void append_json_string(std::string& out, std::string_view s) { out += cdp::json::quote(s); }
 
 std::string render_result(long accepted, long duplicates,
                           const std::vector<std::pair<long, std::string>>& rejected) {
-    std::string out = "{\"accepted\":" + std::to_string(accepted) +
-                      ",\"duplicates\":" + std::to_string(duplicates) + ",\"rejected\":[";
-    bool first = true;
-    for (const auto& [index, error] : rejected) {
-        if (!first) out.push_back(',');
-        first = false;
-        out += "{\"index\":" + std::to_string(index) + ",\"error\":";
-        append_json_string(out, error);
-        out.push_back('}');
-    }
-    out += "]}";
-    return out;
+    cdp::json::Json out = {
+        {"accepted", accepted}, {"duplicates", duplicates}, {"rejected", cdp::json::Json::array()}};
+    for (const auto& [index, error] : rejected)
+        out["rejected"].push_back({{"index", index}, {"error", error}});
+    return cdp::json::dump(out);
 }
 
 }  // namespace cdp::ingest

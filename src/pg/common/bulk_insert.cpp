@@ -22,6 +22,7 @@ extern "C" {
 #include "pg/common/boundary.h"
 #include "pg/common/bulk_insert.h"
 #include "pg/common/compat.h"
+#include "pg/common/table_shape.h"
 
 namespace cdp::pg {
 
@@ -31,19 +32,17 @@ BulkInserter::BulkInserter(const char* table) {
         if (!OidIsValid(relid)) elog(ERROR, "table cdp.%s does not exist", table);
         rel_ = table_open(relid, RowExclusiveLock);
         open_ = true;
+        natts_ = RelationGetDescr(rel_)->natts;
+    });
+    if (auto why = bulk_blocker(describe_table(rel_, false), BulkWrite::kInsert)) {
+        blocker_ = "cdp." + std::string(table) + " has " + *why;
+        pg_call([&] { table_close(rel_, NoLock); });  // the caller writes with SQL instead
+        open_ = false;
+        return;
+    }
+    usable_ = true;
+    pg_call([&] {
         TupleDesc desc = RelationGetDescr(rel_);
-        natts_ = desc->natts;
-        usable_ = true;
-        if (rel_->trigdesc != nullptr)
-            for (int t = 0; t < rel_->trigdesc->numtriggers; ++t)
-                if (!rel_->trigdesc->triggers[t].tgisinternal) usable_ = false;
-        if (rel_->rd_rules != nullptr || rel_->rd_rel->relrowsecurity) usable_ = false;
-        if (!usable_) {  // the caller writes with SQL instead
-            table_close(rel_, NoLock);
-            open_ = false;
-            return;
-        }
-
         estate_ = CreateExecutorState();
         MemoryContext old = MemoryContextSwitchTo(estate_->es_query_cxt);
         rri_ = makeNode(ResultRelInfo);
@@ -53,7 +52,9 @@ BulkInserter::BulkInserter(const char* table) {
         slots_ = static_cast<TupleTableSlot**>(palloc0(sizeof(TupleTableSlot*) * kBatch));
         defaults_ = static_cast<ExprState**>(palloc0(sizeof(ExprState*) * natts_));
         for (int a = 0; a < natts_; ++a) {
-            if (TupleDescAttr(desc, a)->attisdropped) continue;
+            // Never a generated column's expression (it needs the row; such a
+            // table is not usable anyway).
+            if (TupleDescAttr(desc, a)->attisdropped || TupleDescAttr(desc, a)->attgenerated) continue;
             Node* expr = build_column_default(rel_, a + 1);
             if (expr != nullptr) defaults_[a] = ExecPrepareExpr(reinterpret_cast<Expr*>(expr), estate_);
         }
@@ -112,6 +113,13 @@ void BulkInserter::add(const BulkCell* row) {
             }
             slot->tts_values[a] = d;
             slot->tts_isnull[a] = isnull;
+            if (isnull && TupleDescAttr(slot->tts_tupleDescriptor, a)->attnotnull)
+                ereport(ERROR,
+                        (errcode(ERRCODE_NOT_NULL_VIOLATION),
+                         errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+                                NameStr(TupleDescAttr(slot->tts_tupleDescriptor, a)->attname),
+                                RelationGetRelationName(rel_)),
+                         errtablecol(rel_, a + 1)));
         }
         ExecStoreVirtualTuple(slot);
         MemoryContextSwitchTo(old);

@@ -5,13 +5,16 @@
 // marked kDefault (nextval, now(), ...).  Used for the big write-backs of
 // cdp.resolve_identities() (merge_log, customers).
 //
-// It bypasses what only the executor's ModifyTable does: user triggers,
-// rules, row-level security and constraint triggers.  usable() is false when
-// the table has any trigger that is not internal; callers then use SQL.
+// It bypasses what only the executor's ModifyTable does (triggers, foreign
+// key checks, CHECK constraints, generated columns, rules, row-level
+// security).  usable() is false when the table has any of these
+// (core/common/table_shape.h; blocker() says which); callers then use SQL.
+// NOT NULL is checked row by row, with the executor's error.
 #pragma once
 
 #include "pg/common/pg.h"
 
+#include <string>
 #include <string_view>
 
 namespace cdp::pg {
@@ -39,6 +42,8 @@ class BulkInserter {
     BulkInserter& operator=(const BulkInserter&) = delete;
 
     bool usable() const { return usable_; }
+    // Why not usable() (empty when usable).
+    const std::string& blocker() const { return blocker_; }
     int natts() const { return natts_; }
     // 0-based position of a column; cdp::Error when missing.
     int column(const char* name) const;
@@ -52,6 +57,7 @@ class BulkInserter {
 
     static constexpr int kBatch = 1000;
     bool usable_ = false;
+    std::string blocker_;
     bool open_ = false;
     int natts_ = 0;
     int buffered_ = 0;

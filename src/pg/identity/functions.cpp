@@ -5,6 +5,7 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "utils/numeric.h"
 }
 
 #include <algorithm>
@@ -12,6 +13,7 @@ extern "C" {
 #include <set>
 
 #include "core/identity/engine.h"
+#include "core/identity/evidence.h"
 #include "core/identity/input.h"
 #include "pg/common/boundary.h"
 #include "pg/common/convert.h"
@@ -24,14 +26,117 @@ extern "C" {
 
 namespace {
 
-using cdp::identity::json_quote;
 namespace ident = cdp::pg::identity;
 namespace L = cdp::pg::identity::locks;
 
-std::string first_char_kind(const std::string& json) {
-    for (char c : json)
-        if (c != ' ' && c != '\n' && c != '\t' && c != '\r') return std::string(1, c);
-    return "";
+using cdp::identity::JsonItem;
+using cdp::identity::JsonKind;
+
+// Plain-old-data result of one iterator step (filled inside pg_call).
+struct Token {
+    JsonbIteratorToken r;
+    JsonbValue v;
+    char* text;  // numeric_out of a number, JsonbToCString of a container; else nullptr
+};
+
+// Plain Postgres code: run under pg_call.
+void next_token(JsonbIterator** it, Token* t) {
+    t->text = nullptr;
+    t->r = JsonbIteratorNext(it, &t->v, true);
+    if (t->r != WJB_KEY && t->r != WJB_VALUE && t->r != WJB_ELEM) return;
+    if (t->v.type == jbvNumeric)
+        t->text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(t->v.val.numeric)));
+    else if (t->v.type == jbvBinary)
+        t->text = JsonbToCString(nullptr, t->v.val.binary.data, t->v.val.binary.len);
+}
+
+JsonItem item_of(const Token& t) {
+    switch (t.v.type) {
+        case jbvNull:
+            return {JsonKind::kNull, "null"};
+        case jbvString:
+            return {JsonKind::kString,
+                    std::string(t.v.val.string.val, static_cast<size_t>(t.v.val.string.len))};
+        case jbvNumeric:
+            return {JsonKind::kNumber, t.text};
+        case jbvBool:
+            return {JsonKind::kBool, t.v.val.boolean ? "true" : "false"};
+        case jbvBinary:
+            return {JsonContainerIsObject(t.v.val.binary.data) ? JsonKind::kObject : JsonKind::kArray,
+                    t.text};
+        default:
+            return {JsonKind::kNull, "null"};
+    }
+}
+
+// The identifiers argument, read with the jsonb API: the depth of the
+// document, the root's kind, and the entries of an object (values one
+// level deep: an array's elements).
+cdp::identity::RawIdentifiers identifiers_arg(FunctionCallInfo fcinfo, int argno) {
+    Jsonb* jb = nullptr;
+    int depth = 0;
+    cdp::pg::pg_call([&] {
+        jb = PG_GETARG_JSONB_P(argno);
+        JsonbIterator* it = JsonbIteratorInit(&jb->root);
+        JsonbValue v;
+        JsonbIteratorToken r;
+        int level = 0;
+        while ((r = JsonbIteratorNext(&it, &v, false)) != WJB_DONE) {
+            if (r == WJB_BEGIN_ARRAY || r == WJB_BEGIN_OBJECT) depth = std::max(depth, ++level);
+            if (r == WJB_END_ARRAY || r == WJB_END_OBJECT) --level;
+        }
+    });
+    if (JB_ROOT_IS_SCALAR(jb)) {
+        Token t{};
+        cdp::pg::pg_call([&] {
+            if (!JsonbExtractScalar(&jb->root, &t.v)) elog(ERROR, "jsonb scalar expected");
+        });
+        return cdp::identity::identifiers_from(item_of(t).kind, 0, {});
+    }
+    if (JB_ROOT_IS_ARRAY(jb)) return cdp::identity::identifiers_from(JsonKind::kArray, depth, {});
+    std::vector<cdp::identity::IdentifierEntry> entries;
+    JsonbIterator* it = nullptr;
+    Token t{};
+    cdp::pg::pg_call([&] {
+        it = JsonbIteratorInit(&jb->root);
+        next_token(&it, &t);  // WJB_BEGIN_OBJECT
+    });
+    for (;;) {
+        cdp::pg::pg_call([&] { next_token(&it, &t); });
+        if (t.r == WJB_KEY) {
+            entries.emplace_back();
+            entries.back().type.assign(t.v.val.string.val, static_cast<size_t>(t.v.val.string.len));
+        } else if (t.r == WJB_VALUE) {
+            auto& e = entries.back();
+            e.value = item_of(t);
+            if (e.value.kind != JsonKind::kArray) continue;
+            JsonbIterator* elems = nullptr;
+            Token el{};
+            JsonbContainer* arr = t.v.val.binary.data;
+            cdp::pg::pg_call([&] {
+                elems = JsonbIteratorInit(arr);
+                next_token(&elems, &el);  // WJB_BEGIN_ARRAY
+            });
+            for (;;) {
+                cdp::pg::pg_call([&] { next_token(&elems, &el); });
+                if (el.r != WJB_ELEM) break;
+                e.elements.push_back(item_of(el));
+            }
+        } else if (t.r == WJB_DONE || t.r == WJB_END_OBJECT) {
+            if (t.r == WJB_DONE) break;
+        }
+    }
+    return cdp::identity::identifiers_from(JsonKind::kObject, depth, std::move(entries));
+}
+
+// The traits argument: a jsonb object (checked with the jsonb API).
+Datum traits_arg(FunctionCallInfo fcinfo, int argno) {
+    Jsonb* jb = nullptr;
+    cdp::pg::pg_call([&] { jb = PG_GETARG_JSONB_P(argno); });
+    if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+        throw cdp::Error("traits must be a JSON object", cdp::sqlstate::kInvalidParameterValue,
+                         "traits: " + cdp::pg::jsonb_arg_text(fcinfo, argno).substr(0, 200));
+    return JsonbPGetDatum(jb);
 }
 
 // Locks the customer of record `rid` (re-reading it under the lock); 0 when
@@ -39,7 +144,7 @@ std::string first_char_kind(const std::string& json) {
 int64 lock_record_customer(cdp::pg::Spi& spi, int64 rid) {
     std::vector<int64> got = L::lock_customers([&] {
         spi.exec_prepared(
-            "SELECT customer_id FROM cdp.records WHERE record_id = $1 AND customer_id IS NOT NULL",
+            R"sql(SELECT customer_id FROM cdp.records WHERE record_id = $1 AND customer_id IS NOT NULL)sql",
             {{INT8OID, Int64GetDatum(rid)}});
         std::vector<int64> out;
         if (spi.rows() > 0) out.push_back(*spi.get_int64(0, 0));
@@ -48,11 +153,7 @@ int64 lock_record_customer(cdp::pg::Spi& spi, int64 rid) {
     return got.empty() ? 0 : got.front();
 }
 
-std::string ids_json(const std::vector<int64>& ids) {
-    std::string s = "[";
-    for (size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
-    return s + "]";
-}
+std::vector<int64_t> ids64(const std::vector<int64>& ids) { return {ids.begin(), ids.end()}; }
 
 }  // namespace
 
@@ -69,12 +170,9 @@ Datum cdp_upsert_record(PG_FUNCTION_ARGS) {
     Datum d = cdp::pg::guarded([&]() -> Datum {
         std::string source(cdp::pg::text_arg(fcinfo, 0));
         std::string key(cdp::pg::text_arg(fcinfo, 1));
-        auto raw = cdp::identity::parse_identifiers(cdp::pg::jsonb_arg_text(fcinfo, 2));
-        std::string traits = cdp::pg::jsonb_arg_text(fcinfo, 3);
-        if (first_char_kind(traits) != "{")
-            throw cdp::Error("traits must be a JSON object", cdp::sqlstate::kInvalidParameterValue,
-                             "traits: " + traits.substr(0, 200));
-        auto r = ident::upsert_record(source, key, raw, traits.c_str());
+        auto raw = identifiers_arg(fcinfo, 2);
+        const Datum traits = traits_arg(fcinfo, 3);
+        auto r = ident::upsert_record_jsonb(source, key, raw, traits);
         if (r.customer_id == 0) isnull = true;
         return Int64GetDatum(r.customer_id);
     });
@@ -100,11 +198,13 @@ Datum cdp_customer_id(PG_FUNCTION_ARGS) {
         // The customer of the oldest record holding the value (records hold
         // current ids; aliases resolve ids merged away before the read).
         spi.exec_prepared(
-            "SELECT coalesce(a.customer_id, r.customer_id) FROM cdp.identifiers i "
-            "JOIN cdp.records r ON r.record_id = i.record_id "
-            "LEFT JOIN cdp.customer_aliases a ON a.old_id = r.customer_id "
-            "WHERE i.id_type = $1 AND i.id_value = $2 AND r.customer_id IS NOT NULL "
-            "ORDER BY r.record_id LIMIT 1",
+            R"sql(
+            SELECT coalesce(a.customer_id, r.customer_id)
+              FROM cdp.identifiers i
+              JOIN cdp.records r ON r.record_id = i.record_id
+              LEFT JOIN cdp.customer_aliases a ON a.old_id = r.customer_id
+             WHERE i.id_type = $1 AND i.id_value = $2 AND r.customer_id IS NOT NULL
+             ORDER BY r.record_id LIMIT 1)sql",
             {{TEXTOID, cdp::pg::text_datum(type)}, {TEXTOID, cdp::pg::text_datum(*v)}}, true);
         if (spi.rows() == 0) {
             isnull = true;
@@ -126,12 +226,13 @@ Datum cdp_delete_record(PG_FUNCTION_ARGS) {
             L::lock_graph(false);
             L::lock_keys({L::record_key(source, key)});
             cdp::pg::Spi spi;
-            spi.exec_prepared("SELECT record_id FROM cdp.records WHERE source = $1 AND source_key = $2",
-                              {{TEXTOID, cdp::pg::text_datum(source)}, {TEXTOID, cdp::pg::text_datum(key)}});
-            if (spi.rows() == 0) return "{\"deleted\":false}";
+            spi.exec_prepared(
+                R"sql(SELECT record_id FROM cdp.records WHERE source = $1 AND source_key = $2)sql",
+                {{TEXTOID, cdp::pg::text_datum(source)}, {TEXTOID, cdp::pg::text_datum(key)}});
+            if (spi.rows() == 0) return cdp::identity::delete_result(std::nullopt, 0, {});
             int64 rid = *spi.get_int64(0, 0);
             int64 c = lock_record_customer(spi, rid);
-            spi.exec_prepared("DELETE FROM cdp.records WHERE record_id = $1",
+            spi.exec_prepared(R"sql(DELETE FROM cdp.records WHERE record_id = $1)sql",
                               {{INT8OID, Int64GetDatum(rid)}});
             std::vector<int64> parts;
             ident::LogRows log;
@@ -142,11 +243,7 @@ Datum cdp_delete_record(PG_FUNCTION_ARGS) {
                     ident::recompute_customer(spi, g, c, log, "record " + std::to_string(rid) + " deleted");
                 log.flush(spi);
             }
-            std::string out = "{\"deleted\":true,\"record_id\":" + std::to_string(rid) +
-                              ",\"customer_id\":" + (c ? std::to_string(c) : std::string("null")) +
-                              ",\"customers\":" + ids_json(parts) +
-                              ",\"split\":" + (parts.size() > 1 ? "true" : "false") + "}";
-            return out;
+            return cdp::identity::delete_result(rid, c, ids64(parts));
         }();
         return cdp::pg::jsonb_datum(result);
     });
@@ -172,16 +269,17 @@ Datum cdp_block_identifier(PG_FUNCTION_ARGS) {
                                  cdp::sqlstate::kInvalidParameterValue);
             L::lock_keys({L::value_key(type, *v)});
             spi.exec_prepared(
-                "UPDATE cdp.identifier_types SET blocked_values = array_append(blocked_values, $2) "
-                "WHERE id_type = $1 AND NOT ($2 = ANY (blocked_values))",
+                R"sql(
+                UPDATE cdp.identifier_types SET blocked_values = array_append(blocked_values, $2)
+                 WHERE id_type = $1 AND NOT ($2 = ANY (blocked_values)))sql",
                 {{TEXTOID, cdp::pg::text_datum(type)}, {TEXTOID, cdp::pg::text_datum(*v)}});
             bool newly = spi.rows() > 0;
             auto read = [&] {
                 spi.exec_prepared(
-                    "SELECT DISTINCT r.customer_id FROM cdp.identifiers i JOIN cdp.records r ON r.record_id "
-                    "= "
-                    "i.record_id "
-                    "WHERE i.id_type = $1 AND i.id_value = $2 AND r.customer_id IS NOT NULL",
+                    R"sql(
+                    SELECT DISTINCT r.customer_id
+                      FROM cdp.identifiers i JOIN cdp.records r ON r.record_id = i.record_id
+                     WHERE i.id_type = $1 AND i.id_value = $2 AND r.customer_id IS NOT NULL)sql",
                     {{TEXTOID, cdp::pg::text_datum(type)}, {TEXTOID, cdp::pg::text_datum(*v)}});
                 std::vector<int64> out;
                 for (uint64 i = 0; i < spi.rows(); ++i) out.push_back(*spi.get_int64(i, 0));
@@ -198,15 +296,10 @@ Datum cdp_block_identifier(PG_FUNCTION_ARGS) {
                 splits += parts.size() > 1 ? static_cast<int>(parts.size()) - 1 : 0;
                 all.insert(all.end(), parts.begin(), parts.end());
             }
-            log.add(
-                custs.empty() ? 0 : custs.front(), 0, 0, type, *v, "blocked",
-                "{\"customers\":" + ids_json(custs) + ",\"new_customers\":" + std::to_string(splits) + "}");
+            log.add(custs.empty() ? 0 : custs.front(), 0, 0, type, *v, "blocked",
+                    cdp::identity::blocked_detail(ids64(custs), splits));
             log.flush(spi);
-            std::string out = "{\"id_type\":" + json_quote(type) + ",\"id_value\":" + json_quote(*v) +
-                              ",\"newly_blocked\":" + (newly ? "true" : "false") +
-                              ",\"customers\":" + ids_json(all) +
-                              ",\"new_customers\":" + std::to_string(splits) + "}";
-            return out;
+            return cdp::identity::block_result(type, *v, newly, ids64(all), splits);
         }();
         return cdp::pg::jsonb_datum(result);
     });
@@ -222,9 +315,9 @@ Datum cdp_explain_link(PG_FUNCTION_ARGS) {
             ident::Graph g;
             ident::load_rules(spi, g, true);
             spi.exec_prepared(
-                "SELECT record_id, customer_id FROM cdp.records WHERE record_id IN ($1, $2) AND customer_id "
-                "IS "
-                "NOT NULL",
+                R"sql(
+                SELECT record_id, customer_id FROM cdp.records
+                 WHERE record_id IN ($1, $2) AND customer_id IS NOT NULL)sql",
                 {{INT8OID, Int64GetDatum(a)}, {INT8OID, Int64GetDatum(b)}}, true);
             std::map<int64, int64> cust;
             for (uint64 i = 0; i < spi.rows(); ++i) cust[*spi.get_int64(i, 0)] = *spi.get_int64(i, 1);
@@ -233,9 +326,10 @@ Datum cdp_explain_link(PG_FUNCTION_ARGS) {
             }
             int64 c = cust[a];
             spi.exec_prepared(
-                "SELECT r.record_id, r.source, r.source_key, i.id_type, i.id_value FROM cdp.records r "
-                "LEFT JOIN cdp.identifiers i ON i.record_id = r.record_id WHERE r.customer_id = $1 ORDER BY "
-                "1",
+                R"sql(
+                SELECT r.record_id, r.source, r.source_key, i.id_type, i.id_value
+                  FROM cdp.records r LEFT JOIN cdp.identifiers i ON i.record_id = r.record_id
+                 WHERE r.customer_id = $1 ORDER BY 1)sql",
                 {{INT8OID, Int64GetDatum(c)}}, true);
             std::vector<int64> rids;
             std::vector<std::pair<std::string, std::string>> names;
@@ -260,22 +354,17 @@ Datum cdp_explain_link(PG_FUNCTION_ARGS) {
             if (chain.empty()) {
                 return std::nullopt;
             }
-            std::string out = "{\"customer_id\":" + std::to_string(c) +
-                              ",\"hops\":" + std::to_string(chain.size() - 1) + ",\"chain\":[";
-            for (size_t k = 0; k < chain.size(); ++k) {
-                const auto& st = chain[k];
+            std::vector<cdp::identity::ChainRecord> records;
+            std::vector<cdp::identity::ChainLink> links;
+            for (const auto& st : chain) {
                 if (st.via >= 0) {
-                    uint32_t v = static_cast<uint32_t>(st.via);
-                    out += "{\"id_type\":" + json_quote(g.rules.type(g.values.type_of(v)).name) +
-                           ",\"id_value\":" + json_quote(g.values.value_of(v)) + "},";
+                    const auto v = static_cast<uint32_t>(st.via);
+                    links.push_back(
+                        {g.rules.type(g.values.type_of(v)).name, std::string(g.values.value_of(v))});
                 }
-                out += "{\"record_id\":" + std::to_string(rids[st.record]) +
-                       ",\"source\":" + json_quote(names[st.record].first) +
-                       ",\"source_key\":" + json_quote(names[st.record].second) + "}";
-                if (k + 1 < chain.size()) out += ",";
+                records.push_back({rids[st.record], names[st.record].first, names[st.record].second});
             }
-            out += "]}";
-            return out;
+            return cdp::identity::explain_result(c, records, links);
         }();
         if (!result) {
             isnull = true;

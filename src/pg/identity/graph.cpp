@@ -8,7 +8,7 @@ extern "C" {
 #include <map>
 
 #include "core/common/interrupt.h"
-#include "core/identity/input.h"
+#include "core/identity/evidence.h"
 #include "core/normalize/normalize.h"
 #include "pg/common/boundary.h"
 #include "pg/common/convert.h"
@@ -24,9 +24,9 @@ using cdp::identity::Outcome;
 
 void load_rules(Spi& spi, Graph& g, bool read_only) {
     spi.exec_prepared(
-        "SELECT t.id_type, t.priority, coalesce(t.max_per_customer, 0), coalesce(t.max_records_per_value, "
-        "0), b.v "
-        "FROM cdp.identifier_types t LEFT JOIN LATERAL unnest(t.blocked_values) AS b(v) ON true",
+        R"sql(
+        SELECT t.id_type, t.priority, coalesce(t.max_per_customer, 0), coalesce(t.max_records_per_value, 0), b.v
+          FROM cdp.identifier_types t LEFT JOIN LATERAL unnest(t.blocked_values) AS b(v) ON true)sql",
         {}, read_only);
     std::vector<cdp::identity::TypeRule> types;
     std::vector<std::pair<std::string, std::string>> blocked;
@@ -93,20 +93,14 @@ void LogRows::add_events(const Graph& g, const std::vector<LinkEvent>& events, i
         if (ev.outcome == Outcome::kMerged) {
             if (a == 0 || b == 0) {
                 // The record's new cluster joined an existing customer.
-                add(a == 0 ? b : a, 0, ev.record_id, type, value, "exact",
-                    std::string("{\"joined\":\"record\"}"));
+                add(a == 0 ? b : a, 0, ev.record_id, type, value, "exact", cdp::identity::joined_detail());
             } else {
                 add(std::min(a, b), std::max(a, b), ev.record_id, type, value, "exact", std::nullopt);
             }
             continue;
         }
-        std::string d = "{\"reason\":" + cdp::identity::json_quote(cdp::identity::rule_name(ev.outcome) + 8);
-        if (ev.limited_type >= 0)
-            d += ",\"type\":" + cdp::identity::json_quote(g.rules.type(ev.limited_type).name);
-        if (ev.limit > 0)
-            d += ",\"would_be\":" + std::to_string(ev.would_be) + ",\"limit\":" + std::to_string(ev.limit);
-        d += ",\"clusters\":" + std::to_string(ev.other < 0 ? 0 : ev.refused_count) + "}";
-        add(a == 0 ? final_of_new : a, b, ev.record_id, type, value, cdp::identity::rule_name(ev.outcome), d);
+        add(a == 0 ? final_of_new : a, b, ev.record_id, type, value, cdp::identity::rule_name(ev.outcome),
+            cdp::identity::refused_detail(ev, g.rules, cdp::identity::EvidencePath::kIncremental));
     }
 }
 
@@ -133,16 +127,19 @@ void LogRows::flush(Spi& spi) {
                 row[c_detail] = detail[k] ? BulkCell::jsonb(*detail[k]) : BulkCell::null();
                 bulk.add(row.data());
             }
-            bulk.finish();
+            bulk_rows += bulk.finish();
             clear();
             return;
         }
+        fallback = bulk.blocker();
     }
+    sql_rows += static_cast<int64>(rule.size());
     spi.exec_prepared(
-        "INSERT INTO cdp.merge_log (customer_id, merged_id, record_id, id_type, id_value, rule, detail) "
-        "SELECT nullif(c, 0), nullif(m, 0), nullif(r, 0), t, v, u, d::jsonb "
-        "FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[]) "
-        "AS x(c, m, r, t, v, u, d)",
+        R"sql(
+        INSERT INTO cdp.merge_log (customer_id, merged_id, record_id, id_type, id_value, rule, detail)
+        SELECT nullif(c, 0), nullif(m, 0), nullif(r, 0), t, v, u, d::jsonb
+          FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[])
+               AS x(c, m, r, t, v, u, d))sql",
         {{INT8ARRAYOID, int64_array_datum(customer_id)},
          {INT8ARRAYOID, int64_array_datum(merged_id)},
          {INT8ARRAYOID, int64_array_datum(record_id)},
@@ -164,15 +161,16 @@ void LogRows::clear() {
 }
 
 int64 next_customer_id(Spi& spi) {
-    spi.exec_prepared("SELECT nextval('cdp.customers_customer_id_seq')", {});
+    spi.exec_prepared(R"sql(SELECT nextval('cdp.customers_customer_id_seq'))sql", {});
     return *spi.get_int64(0, 0);
 }
 
 std::vector<int64> recompute_customer(Spi& spi, Graph& g, int64 c, LogRows& log, std::string_view reason) {
     spi.exec_prepared(
-        "SELECT r.record_id, i.id_type, i.id_value FROM cdp.records r "
-        "LEFT JOIN cdp.identifiers i ON i.record_id = r.record_id "
-        "WHERE r.customer_id = $1 ORDER BY r.record_id",
+        R"sql(
+        SELECT r.record_id, i.id_type, i.id_value
+          FROM cdp.records r LEFT JOIN cdp.identifiers i ON i.record_id = r.record_id
+         WHERE r.customer_id = $1 ORDER BY r.record_id)sql",
         {{INT8OID, Int64GetDatum(c)}});
     std::vector<int64> rids;
     std::vector<std::vector<uint32_t>> vals;
@@ -191,8 +189,10 @@ std::vector<int64> recompute_customer(Spi& spi, Graph& g, int64 c, LogRows& log,
         // The customer is gone with its last record: so are the aliases of
         // ids merged into it (customer_id() must never answer a customer
         // that does not exist).
-        spi.exec_prepared("DELETE FROM cdp.customer_aliases WHERE customer_id = $1", {{INT8OID, Int64GetDatum(c)}});
-        spi.exec_prepared("DELETE FROM cdp.customers WHERE customer_id = $1", {{INT8OID, Int64GetDatum(c)}});
+        spi.exec_prepared(R"sql(DELETE FROM cdp.customer_aliases WHERE customer_id = $1)sql",
+                          {{INT8OID, Int64GetDatum(c)}});
+        spi.exec_prepared(R"sql(DELETE FROM cdp.customers WHERE customer_id = $1)sql",
+                          {{INT8OID, Int64GetDatum(c)}});
         return {};
     }
     cdp::identity::Engine e(g.rules, g.values);
@@ -226,17 +226,17 @@ std::vector<int64> recompute_customer(Spi& spi, Graph& g, int64 c, LogRows& log,
             upd_cid.push_back(nid);
         }
         log.add(nid, c, parts[p].front(), std::nullopt, std::nullopt, "split",
-                "{\"reason\":" + cdp::identity::json_quote(reason) + ",\"records\":" +
-                    std::to_string(parts[p].size()) + ",\"kept\":" + std::to_string(c) + "}");
+                cdp::identity::split_detail(reason, parts[p].size(), c));
     }
     std::vector<int64> new_ids(ids.begin() + 1, ids.end());
-    spi.exec_prepared("INSERT INTO cdp.customers (customer_id) SELECT unnest($1::int8[])",
+    spi.exec_prepared(R"sql(INSERT INTO cdp.customers (customer_id) SELECT unnest($1::int8[]))sql",
                       {{INT8ARRAYOID, int64_array_datum(new_ids)}});
     spi.exec_prepared(
-        "UPDATE cdp.records r SET customer_id = u.c, updated_at = now() "
-        "FROM unnest($1::int8[], $2::int8[]) AS u(r, c) WHERE r.record_id = u.r",
+        R"sql(
+        UPDATE cdp.records r SET customer_id = u.c, updated_at = now()
+          FROM unnest($1::int8[], $2::int8[]) AS u(r, c) WHERE r.record_id = u.r)sql",
         {{INT8ARRAYOID, int64_array_datum(upd_rid)}, {INT8ARRAYOID, int64_array_datum(upd_cid)}});
-    spi.exec_prepared("UPDATE cdp.customers SET updated_at = now() WHERE customer_id = $1",
+    spi.exec_prepared(R"sql(UPDATE cdp.customers SET updated_at = now() WHERE customer_id = $1)sql",
                       {{INT8OID, Int64GetDatum(c)}});
     return ids;
 }

@@ -51,6 +51,10 @@ struct LogRows {
     void clear();
     size_t size() const { return rule.size(); }
     static constexpr size_t kBulkRows = 1000;
+    // What the flushes did: rows written by each path, and why the bulk
+    // path was refused (empty when it never was).
+    int64 bulk_rows = 0, sql_rows = 0;
+    std::string fallback;
 };
 
 int64 next_customer_id(Spi& spi);

@@ -18,9 +18,12 @@ extern "C" {
 }
 
 #include <chrono>
+#include <optional>
+#include <string>
 
 #include "pg/common/boundary.h"
 #include "pg/common/compat.h"
+#include "pg/common/table_shape.h"
 #include "pg/identity/rewrite.h"
 
 namespace cdp::pg::identity {
@@ -52,24 +55,34 @@ bool rewrite_records_customer_ids(const std::vector<int64>& rids, const std::vec
     bool done = false;
     int64 written = 0;
     auto t0 = std::chrono::steady_clock::now(), t1 = t0, t2 = t0;
+    Oid relid = InvalidOid;
+    Relation old_rel = nullptr;
+    bool locked = false, in_use = false;
     pg_call([&] {
-        Oid relid = get_relname_relid("records", get_namespace_oid("cdp", false));
+        relid = get_relname_relid("records", get_namespace_oid("cdp", false));
         if (!OidIsValid(relid)) elog(ERROR, "cdp.records is missing");
         if (!ConditionalLockRelationOid(relid, AccessExclusiveLock)) return;
-        Relation old_rel = table_open(relid, NoLock);
-        // User triggers (or rules) on cdp.records expect UPDATEs: leave it to the caller.
-        bool plain = old_rel->rd_rules == nullptr;
-        if (old_rel->trigdesc != nullptr)
-            for (int t = 0; t < old_rel->trigdesc->numtriggers; ++t)
-                if (!old_rel->trigdesc->triggers[t].tgisinternal) plain = false;
+        locked = true;
+        old_rel = table_open(relid, NoLock);
         // A scan of cdp.records still open in this session (the call sits in a
         // query reading the table, or a cursor is open): the files must not
         // be swapped under it, as ALTER TABLE's CheckTableNotInUse() says.
-        if (old_rel->rd_refcnt > 1) plain = false;
-        if (!plain) {
-            table_close(old_rel, NoLock);  // the lock stays until commit, harmlessly
-            return;
-        }
+        in_use = old_rel->rd_refcnt > 1;
+    });
+    std::optional<std::string> blocker;
+    if (!locked)
+        blocker = "cdp.records is locked by another session";
+    else if (in_use)
+        blocker = "a scan of cdp.records is open in this session";
+    else if (auto why = bulk_blocker(describe_table(old_rel, true), BulkWrite::kRewriteColumn, "customer_id"))
+        blocker = "cdp.records has " + *why;
+    if (blocker) {
+        if (stats) stats->fallback = *blocker;
+        // The lock stays until commit, harmlessly.
+        if (old_rel != nullptr) pg_call([&] { table_close(old_rel, NoLock); });
+        return false;
+    }
+    pg_call([&] {
         TupleDesc desc = RelationGetDescr(old_rel);
         AttrNumber a_rid = get_attnum(relid, "record_id");
         AttrNumber a_cid = get_attnum(relid, "customer_id");
@@ -100,6 +113,12 @@ bool rewrite_records_customer_ids(const std::vector<int64>& rids, const std::vec
                 values[a_cid - 1] = Int64GetDatum(C[k]);
                 nulls[a_cid - 1] = C[k] == 0;
                 hint = k + 1;
+                if (nulls[a_cid - 1] && TupleDescAttr(desc, a_cid - 1)->attnotnull)
+                    ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION),
+                                    errmsg("null value in column \"%s\" of relation \"%s\" violates not-null "
+                                           "constraint",
+                                           "customer_id", RelationGetRelationName(old_rel)),
+                                    errtablecol(old_rel, a_cid)));
             }
             // heap_insert toasts afresh into the new heap's TOAST table
             // (external values of the old tuple are fetched, not shared).

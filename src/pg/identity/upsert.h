@@ -47,6 +47,12 @@ UpsertResult upsert_record(std::string_view source, std::string_view key,
                            const std::vector<std::pair<std::string, std::string>>& raw_identifiers,
                            const char* traits_json_or_null, const UpsertOptions& options = {});
 
+// The same with the traits as a jsonb Datum (0 leaves them as they are);
+// glue that holds a jsonb passes it as it is, without a round trip through text.
+UpsertResult upsert_record_jsonb(std::string_view source, std::string_view key,
+                                 const std::vector<std::pair<std::string, std::string>>& raw_identifiers,
+                                 Datum traits_jsonb, const UpsertOptions& options = {});
+
 // Shorthand: the customer id (0 when deferred), replace semantics.
 int64 upsert(std::string_view source, std::string_view key,
              const std::vector<std::pair<std::string, std::string>>& raw_identifiers,

@@ -20,6 +20,7 @@ extern "C" {
 
 #include <cstring>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -184,6 +185,286 @@ std::optional<ing::MsgType> endpoint_type(std::optional<std::string_view> endpoi
     return t;
 }
 
+// The payload's envelope: the messages (as found in the payload), the batch
+// context and sentAt.
+struct Batch {
+    ing::Envelope env;
+    std::vector<Msg> msgs;
+    Datum context = 0;  // jsonb, when the envelope has a context object
+};
+
+Batch read_envelope(Jsonb* payload, const std::optional<ing::MsgType>& default_type, bool require_batch) {
+    if (!JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_SCALAR(payload))
+        throw cdp::Error(
+            "cdp.ingest: payload must be a JSON object (one message or {\"batch\": [...]})",
+            cdp::sqlstate::kInvalidParameterValue,
+            JB_ROOT_IS_SCALAR(payload) ? "The payload is a JSON scalar." : "The payload is a JSON array.");
+    Found batch{}, batch_ctx{}, batch_sent{};
+    cdp::pg::pg_call([&] {
+        get_key(&payload->root, "batch", &batch);
+        get_key(&payload->root, "context", &batch_ctx);
+        get_key(&payload->root, "sentAt", &batch_sent);
+    });
+    Batch out;
+    out.env.now = to_unix_micros(GetCurrentStatementStartTimestamp());
+    out.env.default_type = default_type;
+    if (!batch.present) {
+        if (require_batch)
+            throw cdp::Error("cdp.ingest: the batch endpoint needs {\"batch\": [...]}",
+                             cdp::sqlstate::kInvalidParameterValue);
+        out.msgs.resize(1);
+        out.msgs[0].elem.type = jbvBinary;
+        out.msgs[0].elem.val.binary.data = &payload->root;
+        out.msgs[0].elem.val.binary.len = static_cast<int>(VARSIZE(payload) - VARHDRSZ);
+        return out;
+    }
+    if (batch.v.type != jbvBinary || JsonContainerIsObject(batch.v.val.binary.data))
+        throw cdp::Error(
+            std::string("cdp.ingest: \"batch\" must be an array of messages, not ") + jsonb_kind(batch.v),
+            cdp::sqlstate::kInvalidParameterValue);
+    JsonbContainer* arr = batch.v.val.binary.data;
+    const uint32 n = JsonContainerSize(arr);
+    if (n > ing::kMaxBatchMessages)
+        throw cdp::Error("cdp.ingest: batch of " + std::to_string(n) + " messages exceeds the maximum of " +
+                             std::to_string(ing::kMaxBatchMessages),
+                         cdp::sqlstate::kProgramLimitExceeded, {}, "Split the batch.");
+    out.env.batch_sent_at = ing::parse_batch_sent_at(to_field(batch_sent));
+    if (batch_ctx.present) {
+        if (batch_ctx.v.type != jbvBinary || !JsonContainerIsObject(batch_ctx.v.val.binary.data))
+            throw cdp::Error(std::string("cdp.ingest: batch \"context\" must be an object, not ") +
+                                 jsonb_kind(batch_ctx.v),
+                             cdp::sqlstate::kInvalidParameterValue);
+        out.context = jsonb_of(batch_ctx.v);
+    }
+    out.msgs.resize(n);
+    cdp::pg::pg_call([&] {
+        for (uint32 i = 0; i < n; ++i) {
+            JsonbValue* e = getIthJsonbValueFromContainer(arr, i);
+            out.msgs[i].elem = *e;
+        }
+    });
+    return out;
+}
+
+ing::RawMessage to_raw(const Found* f) {
+    ing::RawMessage raw;
+    raw.type = to_field(f[kType]);
+    raw.message_id = to_field(f[kMessageId]);
+    raw.user_id = to_field(f[kUserId]);
+    raw.anonymous_id = to_field(f[kAnonymousId]);
+    raw.previous_id = to_field(f[kPreviousId]);
+    raw.group_id = to_field(f[kGroupId]);
+    raw.event = to_field(f[kEvent]);
+    raw.name = to_field(f[kName]);
+    raw.timestamp = to_field(f[kTimestamp]);
+    raw.original_timestamp = to_field(f[kOriginalTimestamp]);
+    raw.sent_at = to_field(f[kSentAt]);
+    raw.received_at = to_field(f[kReceivedAt]);
+    raw.traits = to_field(f[kTraits]);
+    raw.properties = to_field(f[kProperties]);
+    raw.context = to_field(f[kContext]);
+    raw.context_traits = to_field(f[kContextTraits]);
+    raw.traits_email = to_field(f[kTraitsEmail]);
+    raw.traits_phone = to_field(f[kTraitsPhone]);
+    raw.context_traits_email = to_field(f[kCtxTraitsEmail]);
+    raw.context_traits_phone = to_field(f[kCtxTraitsPhone]);
+    raw.context_device_id = to_field(f[kCtxDeviceId]);
+    return raw;
+}
+
+// The envelope context under the message's own (message keys win); 0 when
+// the envelope has none or the message's context is not an object.
+Datum merged_context(JsonbContainer* c, Datum batch_context) {
+    Datum merged = 0;
+    if (batch_context == 0) return merged;
+    cdp::pg::pg_call([&] {
+        Found own;
+        get_key(c, "context", &own);
+        if (!own.present || own.v.type == jbvNull) {
+            merged = batch_context;
+        } else if (own.v.type == jbvBinary && JsonContainerIsObject(own.v.val.binary.data)) {
+            merged =
+                DirectFunctionCall2(jsonb_concat, batch_context, JsonbPGetDatum(JsonbValueToJsonb(&own.v)));
+        }
+    });
+    return merged;
+}
+
+// Read, validate and map one message; `seen` holds the message ids of the
+// batch so far (a repeat is a duplicate: the first one counts).
+void map_message(Msg& m, const Batch& b, Datum empty_object, std::unordered_set<std::string>& seen) {
+    if (m.elem.type != jbvBinary || !JsonContainerIsObject(m.elem.val.binary.data)) {
+        m.state = Msg::kRejected;
+        m.error = std::string("message is not a JSON object (") + jsonb_kind(m.elem) + ")";
+        return;
+    }
+    JsonbContainer* c = m.elem.val.binary.data;
+    Found f[kNumPaths];
+    const Datum merged_ctx = merged_context(c, b.context);
+    cdp::pg::pg_call([&] { extract(c, merged_ctx != 0 ? &DatumGetJsonbP(merged_ctx)->root : nullptr, f); });
+    try {
+        m.mapped = ing::map_message(to_raw(f), b.env);
+    } catch (const ing::Rejection& r) {
+        m.state = Msg::kRejected;
+        m.error = r.what();
+        return;
+    }
+    if (m.mapped.message_id.empty()) {
+        char* text = nullptr;
+        cdp::pg::pg_call([&] { text = JsonbToCString(nullptr, c, m.elem.val.binary.len); });
+        m.mapped.message_id = ing::derived_message_id(ing::type_name(m.mapped.type), text);
+        pfree(text);
+    }
+    if (!seen.insert(m.mapped.message_id).second) {
+        m.state = Msg::kDuplicate;
+        return;
+    }
+    auto obj = [&](Path p) {
+        return f[p].present && f[p].v.type == jbvBinary ? jsonb_of(f[p].v) : empty_object;
+    };
+    m.context = merged_ctx != 0 ? merged_ctx : obj(kContext);
+    m.traits = m.mapped.traits_to_record ? obj(kTraits) : 0;
+    switch (m.mapped.props_from) {
+        case ing::PropsFrom::kProperties:
+            m.properties = obj(kProperties);
+            break;
+        case ing::PropsFrom::kTraits:
+            m.properties = m.mapped.traits_to_record ? m.traits : obj(kTraits);
+            break;
+        case ing::PropsFrom::kNone:
+            m.properties = empty_object;
+            break;
+    }
+}
+
+// Rejected messages are kept with their reason.
+void store_rejected(cdp::pg::Spi& spi, const std::string& source, const std::vector<Msg>& msgs,
+                    const std::vector<std::pair<long, std::string>>& rejected) {
+    if (rejected.empty()) return;
+    std::vector<Datum> idx, err, body;
+    for (const auto& [i, e] : rejected) {
+        idx.push_back(Int32GetDatum(static_cast<int32>(i)));
+        err.push_back(cdp::pg::text_datum(e));
+        body.push_back(jsonb_of(msgs[static_cast<size_t>(i)].elem));
+    }
+    spi.exec_prepared(
+        R"sql(
+        INSERT INTO cdp.rejected_messages (source, batch_index, error, payload)
+        SELECT $1, u.i, u.e, u.p FROM unnest($2::int4[], $3::text[], $4::jsonb[]) AS u(i, e, p))sql",
+        {{TEXTOID, cdp::pg::text_datum(source)},
+         {INT4ARRAYOID, cdp::pg::array_datum(INT4OID, idx)},
+         {TEXTARRAYOID, cdp::pg::array_datum(TEXTOID, err)},
+         {JSONBARRAYOID, cdp::pg::array_datum(JSONBOID, body)}});
+}
+
+// What the database holds for the batch's records (one query).
+void prefetch_records(cdp::pg::RecordBatch& records, const std::vector<Msg>& msgs) {
+    std::unordered_set<std::string> distinct;
+    std::vector<std::string> keys;
+    for (const auto& m : msgs)
+        if (m.state == Msg::kAccepted && distinct.insert(m.mapped.record_key).second)
+            keys.push_back(m.mapped.record_key);
+    records.prefetch(keys);
+}
+
+// One duplicate check per batch (message_id index), only for messages that
+// would change the identity graph (new record or identifier, identify
+// traits, alias): a duplicate must change nothing.  The others change
+// nothing anyway; their duplicates are caught by the events INSERT's ON
+// CONFLICT, which saves the index probes in the common case (returning
+// users).
+void check_duplicates(cdp::pg::Spi& spi, cdp::pg::RecordBatch& records, std::vector<Msg>& msgs) {
+    std::vector<std::optional<std::string>> check_ids;
+    std::unordered_map<std::string, std::pair<const std::vector<ing::Identifier>*, bool>> last;
+    for (auto& m : msgs) {
+        if (m.state != Msg::kAccepted) continue;
+        bool quiet = m.mapped.type != ing::MsgType::kAlias && m.traits == 0;
+        if (quiet) {
+            auto& [ids_seen, result] = last[m.mapped.record_key];
+            if (ids_seen == nullptr || !(*ids_seen == m.mapped.identifiers)) {
+                ids_seen = &m.mapped.identifiers;
+                result = records.changes_nothing(m.mapped.record_key, m.mapped.identifiers);
+            }
+            quiet = result;
+        }
+        if (!quiet) check_ids.emplace_back(m.mapped.message_id);
+    }
+    if (check_ids.empty()) return;
+    spi.exec_prepared(
+        R"sql(SELECT e.message_id FROM cdp.events e WHERE e.message_id OPERATOR(pg_catalog.=) ANY ($1))sql",
+        {{TEXTARRAYOID, cdp::pg::text_array_datum(check_ids)}});
+    const uint64 n = spi.rows();
+    if (n == 0) return;
+    std::unordered_set<std::string> known;
+    for (uint64 r = 0; r < n; ++r) known.insert(spi.get_text(r, 0).value_or(""));
+    for (auto& m : msgs)
+        if (m.state == Msg::kAccepted && known.count(m.mapped.message_id)) m.state = Msg::kDuplicate;
+}
+
+// One upsert per distinct record.  Runs of non-alias messages are grouped
+// by record key (first appearance order, identifiers and identify traits in
+// message order); an alias is applied alone, after everything before it.
+void upsert_records(cdp::pg::RecordBatch& records, std::vector<Msg>& msgs, cdp::interrupt::Ticker& ticker) {
+    std::unordered_map<std::string, size_t> run;  // record key -> index in records, current run
+    for (auto& m : msgs) {
+        ticker.tick();
+        if (m.state != Msg::kAccepted) continue;
+        if (m.mapped.type == ing::MsgType::kAlias) {
+            records.flush();
+            run.clear();
+            m.rec = records.add(m.mapped.record_key);
+            records.add_identifiers(m.rec, m.mapped.identifiers);
+            records.add_identifier(m.rec, records.alias_type(*m.mapped.previous_id), *m.mapped.previous_id);
+            records.flush();
+            continue;
+        }
+        auto it = run.find(m.mapped.record_key);
+        if (it == run.end()) it = run.emplace(m.mapped.record_key, records.add(m.mapped.record_key)).first;
+        m.rec = it->second;
+        records.add_identifiers(m.rec, m.mapped.identifiers);
+        if (m.traits != 0) records.merge_traits(m.rec, m.traits);
+    }
+    records.flush();
+}
+
+// The events: one multi-row INSERT.  ON CONFLICT: a message that was not
+// pre-checked (it changes nothing) or that a concurrent session ingested
+// between our check and this insert: a duplicate.  Returns (inserted,
+// duplicates).
+std::pair<long, long> insert_events(cdp::pg::Spi& spi, const cdp::pg::RecordBatch& records,
+                                    const std::vector<Msg>& msgs) {
+    std::vector<Datum> rid, type, event, props, ctx, occ, rec, mid;
+    std::vector<bool> event_null;
+    for (const auto& m : msgs) {
+        if (m.state != Msg::kAccepted) continue;
+        rid.push_back(Int64GetDatum(records.record_id(m.rec)));
+        type.push_back(cdp::pg::text_datum(ing::type_name(m.mapped.type)));
+        event_null.push_back(!m.mapped.event.has_value());
+        event.push_back(m.mapped.event ? cdp::pg::text_datum(*m.mapped.event) : Datum(0));
+        props.push_back(m.properties);
+        ctx.push_back(m.context);
+        occ.push_back(TimestampTzGetDatum(to_timestamptz(m.mapped.occurred_at)));
+        rec.push_back(TimestampTzGetDatum(to_timestamptz(m.mapped.received_at)));
+        mid.push_back(cdp::pg::text_datum(m.mapped.message_id));
+    }
+    if (rid.empty()) return {0, 0};
+    const uint64 inserted = spi.exec_prepared(
+        R"sql(
+        INSERT INTO cdp.events (record_id, type, event, properties, context, occurred_at, received_at, message_id)
+        SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[],
+                             $6::timestamptz[], $7::timestamptz[], $8::text[])
+        ON CONFLICT (message_id) DO NOTHING)sql",
+        {{INT8ARRAYOID, cdp::pg::array_datum(INT8OID, rid)},
+         {TEXTARRAYOID, cdp::pg::array_datum(TEXTOID, type)},
+         {TEXTARRAYOID, cdp::pg::array_datum(TEXTOID, event, event_null)},
+         {JSONBARRAYOID, cdp::pg::array_datum(JSONBOID, props)},
+         {JSONBARRAYOID, cdp::pg::array_datum(JSONBOID, ctx)},
+         {TIMESTAMPTZARRAYOID, cdp::pg::array_datum(TIMESTAMPTZOID, occ)},
+         {TIMESTAMPTZARRAYOID, cdp::pg::array_datum(TIMESTAMPTZOID, rec)},
+         {TEXTARRAYOID, cdp::pg::array_datum(TEXTOID, mid)}});
+    return {static_cast<long>(inserted), static_cast<long>(rid.size() - inserted)};
+}
+
 Datum ingest(FunctionCallInfo fcinfo) {
     Jsonb* payload = nullptr;
     cdp::pg::pg_call([&] { payload = PG_GETARG_JSONB_P(0); });
@@ -193,286 +474,34 @@ Datum ingest(FunctionCallInfo fcinfo) {
     const auto default_type =
         endpoint_type(PG_NARGS() > 2 ? cdp::pg::opt_text_arg(fcinfo, 2) : std::nullopt, require_batch);
 
-    if (!JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_SCALAR(payload))
-        throw cdp::Error(
-            "cdp.ingest: payload must be a JSON object (one message or {\"batch\": [...]})",
-            cdp::sqlstate::kInvalidParameterValue,
-            JB_ROOT_IS_SCALAR(payload) ? "The payload is a JSON scalar." : "The payload is a JSON array.");
-
-    // ---- envelope ------------------------------------------------------------
-    Found batch{}, batch_ctx{}, batch_sent{};
-    cdp::pg::pg_call([&] {
-        get_key(&payload->root, "batch", &batch);
-        get_key(&payload->root, "context", &batch_ctx);
-        get_key(&payload->root, "sentAt", &batch_sent);
-    });
-    ing::Envelope env;
-    env.now = to_unix_micros(GetCurrentStatementStartTimestamp());
-    env.default_type = default_type;
-    std::vector<Msg> msgs;
-    Datum batch_context = 0;  // jsonb, when the envelope has a context object
-    if (batch.present) {
-        if (batch.v.type != jbvBinary || JsonContainerIsObject(batch.v.val.binary.data))
-            throw cdp::Error(
-                std::string("cdp.ingest: \"batch\" must be an array of messages, not ") + jsonb_kind(batch.v),
-                cdp::sqlstate::kInvalidParameterValue);
-        JsonbContainer* arr = batch.v.val.binary.data;
-        const uint32 n = JsonContainerSize(arr);
-        if (n > ing::kMaxBatchMessages)
-            throw cdp::Error("cdp.ingest: batch of " + std::to_string(n) +
-                                 " messages exceeds the maximum of " + std::to_string(ing::kMaxBatchMessages),
-                             cdp::sqlstate::kProgramLimitExceeded, {}, "Split the batch.");
-        env.batch_sent_at = ing::parse_batch_sent_at(to_field(batch_sent));
-        if (batch_ctx.present) {
-            if (batch_ctx.v.type != jbvBinary || !JsonContainerIsObject(batch_ctx.v.val.binary.data))
-                throw cdp::Error(std::string("cdp.ingest: batch \"context\" must be an object, not ") +
-                                     jsonb_kind(batch_ctx.v),
-                                 cdp::sqlstate::kInvalidParameterValue);
-            batch_context = jsonb_of(batch_ctx.v);
-        }
-        msgs.resize(n);
-        cdp::pg::pg_call([&] {
-            for (uint32 i = 0; i < n; ++i) {
-                JsonbValue* e = getIthJsonbValueFromContainer(arr, i);
-                msgs[i].elem = *e;
-            }
-        });
-    } else {
-        if (require_batch)
-            throw cdp::Error("cdp.ingest: the batch endpoint needs {\"batch\": [...]}",
-                             cdp::sqlstate::kInvalidParameterValue);
-        msgs.resize(1);
-        msgs[0].elem.type = jbvBinary;
-        msgs[0].elem.val.binary.data = &payload->root;
-        msgs[0].elem.val.binary.len = static_cast<int>(VARSIZE(payload) - VARHDRSZ);
-    }
-
+    // 1.-2. envelope; read, validate, map every message
+    Batch b = read_envelope(payload, default_type, require_batch);
     const Datum empty_object = cdp::pg::jsonb_datum("{}");
-
-    // ---- read, validate, map -------------------------------------------------
     cdp::interrupt::Ticker ticker(256);
     std::unordered_set<std::string> seen;
-    seen.reserve(msgs.size() * 2);
-    for (auto& m : msgs) {
+    seen.reserve(b.msgs.size() * 2);
+    for (auto& m : b.msgs) {
         ticker.tick();
-        if (m.elem.type != jbvBinary || !JsonContainerIsObject(m.elem.val.binary.data)) {
-            m.state = Msg::kRejected;
-            m.error = std::string("message is not a JSON object (") + jsonb_kind(m.elem) + ")";
-            continue;
-        }
-        JsonbContainer* c = m.elem.val.binary.data;
-        Found f[kNumPaths];
-        Datum merged_ctx = 0;
-        if (batch_context != 0) {
-            // Envelope context under the message's own (message keys win).
-            cdp::pg::pg_call([&] {
-                Found own;
-                get_key(c, "context", &own);
-                if (!own.present || own.v.type == jbvNull) {
-                    merged_ctx = batch_context;
-                } else if (own.v.type == jbvBinary && JsonContainerIsObject(own.v.val.binary.data)) {
-                    merged_ctx = DirectFunctionCall2(jsonb_concat, batch_context,
-                                                     JsonbPGetDatum(JsonbValueToJsonb(&own.v)));
-                }
-            });
-        }
-        cdp::pg::pg_call(
-            [&] { extract(c, merged_ctx != 0 ? &DatumGetJsonbP(merged_ctx)->root : nullptr, f); });
-        ing::RawMessage raw;
-        raw.type = to_field(f[kType]);
-        raw.message_id = to_field(f[kMessageId]);
-        raw.user_id = to_field(f[kUserId]);
-        raw.anonymous_id = to_field(f[kAnonymousId]);
-        raw.previous_id = to_field(f[kPreviousId]);
-        raw.group_id = to_field(f[kGroupId]);
-        raw.event = to_field(f[kEvent]);
-        raw.name = to_field(f[kName]);
-        raw.timestamp = to_field(f[kTimestamp]);
-        raw.original_timestamp = to_field(f[kOriginalTimestamp]);
-        raw.sent_at = to_field(f[kSentAt]);
-        raw.received_at = to_field(f[kReceivedAt]);
-        raw.traits = to_field(f[kTraits]);
-        raw.properties = to_field(f[kProperties]);
-        raw.context = to_field(f[kContext]);
-        raw.context_traits = to_field(f[kContextTraits]);
-        raw.traits_email = to_field(f[kTraitsEmail]);
-        raw.traits_phone = to_field(f[kTraitsPhone]);
-        raw.context_traits_email = to_field(f[kCtxTraitsEmail]);
-        raw.context_traits_phone = to_field(f[kCtxTraitsPhone]);
-        raw.context_device_id = to_field(f[kCtxDeviceId]);
-        try {
-            m.mapped = ing::map_message(raw, env);
-        } catch (const ing::Rejection& r) {
-            m.state = Msg::kRejected;
-            m.error = r.what();
-            continue;
-        }
-        if (m.mapped.message_id.empty()) {
-            char* text = nullptr;
-            cdp::pg::pg_call([&] { text = JsonbToCString(nullptr, c, m.elem.val.binary.len); });
-            m.mapped.message_id = ing::derived_message_id(ing::type_name(m.mapped.type), text);
-            pfree(text);
-        }
-        if (!seen.insert(m.mapped.message_id).second) {
-            m.state = Msg::kDuplicate;  // repeated within this batch: the first one counts
-            continue;
-        }
-        auto obj = [&](Path p) {
-            return f[p].present && f[p].v.type == jbvBinary ? jsonb_of(f[p].v) : empty_object;
-        };
-        m.context = merged_ctx != 0 ? merged_ctx : obj(kContext);
-        m.traits = m.mapped.traits_to_record ? obj(kTraits) : 0;
-        switch (m.mapped.props_from) {
-            case ing::PropsFrom::kProperties:
-                m.properties = obj(kProperties);
-                break;
-            case ing::PropsFrom::kTraits:
-                m.properties = m.mapped.traits_to_record ? m.traits : obj(kTraits);
-                break;
-            case ing::PropsFrom::kNone:
-                m.properties = empty_object;
-                break;
-        }
+        map_message(m, b, empty_object, seen);
     }
+    std::vector<std::pair<long, std::string>> rejected;
+    for (size_t i = 0; i < b.msgs.size(); ++i)
+        if (b.msgs[i].state == Msg::kRejected) rejected.emplace_back(static_cast<long>(i), b.msgs[i].error);
 
     long accepted = 0, duplicates = 0;
-    std::vector<std::pair<long, std::string>> rejected;
-    for (size_t i = 0; i < msgs.size(); ++i) {
-        if (msgs[i].state == Msg::kRejected) rejected.emplace_back(static_cast<long>(i), msgs[i].error);
-    }
-
     {
         cdp::pg::Spi spi;
-        // ---- rejected messages: kept with their reason ------------------------
-        if (!rejected.empty()) {
-            std::vector<Datum> idx, err, body;
-            for (const auto& [i, e] : rejected) {
-                idx.push_back(Int32GetDatum(static_cast<int32>(i)));
-                err.push_back(cdp::pg::text_datum(e));
-                body.push_back(jsonb_of(msgs[static_cast<size_t>(i)].elem));
-            }
-            spi.exec_prepared(
-                "INSERT INTO cdp.rejected_messages (source, batch_index, error, payload) "
-                "SELECT $1, u.i, u.e, u.p FROM unnest($2::int4[], $3::text[], $4::jsonb[]) AS u(i, e, p)",
-                {{TEXTOID, cdp::pg::text_datum(source)},
-                 {INT4ARRAYOID, cdp::pg::array_datum(INT4OID, idx)},
-                 {TEXTARRAYOID, cdp::pg::array_datum(TEXTOID, err)},
-                 {JSONBARRAYOID, cdp::pg::array_datum(JSONBOID, body)}});
-        }
-
-        // ---- what the database holds for the batch's records (one query) -------
+        store_rejected(spi, source, b.msgs, rejected);
         cdp::pg::RecordBatch records(spi, source);
-        {
-            std::unordered_set<std::string> distinct;
-            std::vector<std::string> keys;
-            for (const auto& m : msgs)
-                if (m.state == Msg::kAccepted && distinct.insert(m.mapped.record_key).second)
-                    keys.push_back(m.mapped.record_key);
-            records.prefetch(keys);
-        }
-
-        // ---- one duplicate check per batch (message_id index) -----------------
-        // Only for messages that would change the identity graph (new record or
-        // identifier, identify traits, alias): a duplicate must change nothing.
-        // The others change nothing anyway; their duplicates are caught by the
-        // INSERT's ON CONFLICT, which saves the index probes in the common case
-        // (returning users).
-        std::vector<std::optional<std::string>> check_ids;
-        {
-            std::unordered_map<std::string, std::pair<const std::vector<ing::Identifier>*, bool>> last;
-            for (auto& m : msgs) {
-                if (m.state != Msg::kAccepted) continue;
-                bool quiet = m.mapped.type != ing::MsgType::kAlias && m.traits == 0;
-                if (quiet) {
-                    auto& [ids_seen, result] = last[m.mapped.record_key];
-                    if (ids_seen == nullptr || !(*ids_seen == m.mapped.identifiers)) {
-                        ids_seen = &m.mapped.identifiers;
-                        result = records.changes_nothing(m.mapped.record_key, m.mapped.identifiers);
-                    }
-                    quiet = result;
-                }
-                if (!quiet) check_ids.emplace_back(m.mapped.message_id);
-            }
-        }
-        if (!check_ids.empty()) {
-            spi.exec_prepared(
-                "SELECT e.message_id FROM cdp.events e WHERE e.message_id OPERATOR(pg_catalog.=) ANY ($1)",
-                {{TEXTARRAYOID, cdp::pg::text_array_datum(check_ids)}});
-            const uint64 n = spi.rows();
-            if (n > 0) {
-                std::unordered_set<std::string> known;
-                for (uint64 r = 0; r < n; ++r) known.insert(spi.get_text(r, 0).value_or(""));
-                for (auto& m : msgs)
-                    if (m.state == Msg::kAccepted && known.count(m.mapped.message_id))
-                        m.state = Msg::kDuplicate;
-            }
-        }
-
-        // ---- records: one upsert per distinct record --------------------------
-        // Runs of non-alias messages are grouped by record key (first
-        // appearance order, identifiers and identify traits in message order);
-        // an alias is applied alone, after everything before it.
-        std::unordered_map<std::string, size_t> run;  // record key -> index in records, current run
-        for (auto& m : msgs) {
-            ticker.tick();
-            if (m.state != Msg::kAccepted) continue;
-            if (m.mapped.type == ing::MsgType::kAlias) {
-                records.flush();
-                run.clear();
-                m.rec = records.add(m.mapped.record_key);
-                records.add_identifiers(m.rec, m.mapped.identifiers);
-                records.add_identifier(m.rec, records.alias_type(*m.mapped.previous_id),
-                                       *m.mapped.previous_id);
-                records.flush();
-                continue;
-            }
-            auto it = run.find(m.mapped.record_key);
-            if (it == run.end())
-                it = run.emplace(m.mapped.record_key, records.add(m.mapped.record_key)).first;
-            m.rec = it->second;
-            records.add_identifiers(m.rec, m.mapped.identifiers);
-            if (m.traits != 0) records.merge_traits(m.rec, m.traits);
-        }
-        records.flush();
-
-        // ---- events: one multi-row INSERT ------------------------------------
-        std::vector<Datum> rid, type, event, props, ctx, occ, rec, mid;
-        std::vector<bool> event_null;
-        for (auto& m : msgs) {
-            if (m.state != Msg::kAccepted) continue;
-            rid.push_back(Int64GetDatum(records.record_id(m.rec)));
-            type.push_back(cdp::pg::text_datum(ing::type_name(m.mapped.type)));
-            event_null.push_back(!m.mapped.event.has_value());
-            event.push_back(m.mapped.event ? cdp::pg::text_datum(*m.mapped.event) : Datum(0));
-            props.push_back(m.properties);
-            ctx.push_back(m.context);
-            occ.push_back(TimestampTzGetDatum(to_timestamptz(m.mapped.occurred_at)));
-            rec.push_back(TimestampTzGetDatum(to_timestamptz(m.mapped.received_at)));
-            mid.push_back(cdp::pg::text_datum(m.mapped.message_id));
-        }
-        if (!rid.empty()) {
-            // ON CONFLICT: a message that was not pre-checked (it changes
-            // nothing) or that a concurrent session ingested between our check
-            // and this insert: a duplicate.
-            const uint64 inserted = spi.exec_prepared(
-                "INSERT INTO cdp.events (record_id, type, event, properties, context, occurred_at, "
-                "received_at, "
-                "message_id) SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::jsonb[], "
-                "$5::jsonb[], $6::timestamptz[], $7::timestamptz[], $8::text[]) "
-                "ON CONFLICT (message_id) DO NOTHING",
-                {{INT8ARRAYOID, cdp::pg::array_datum(INT8OID, rid)},
-                 {TEXTARRAYOID, cdp::pg::array_datum(TEXTOID, type)},
-                 {TEXTARRAYOID, cdp::pg::array_datum(TEXTOID, event, event_null)},
-                 {JSONBARRAYOID, cdp::pg::array_datum(JSONBOID, props)},
-                 {JSONBARRAYOID, cdp::pg::array_datum(JSONBOID, ctx)},
-                 {TIMESTAMPTZARRAYOID, cdp::pg::array_datum(TIMESTAMPTZOID, occ)},
-                 {TIMESTAMPTZARRAYOID, cdp::pg::array_datum(TIMESTAMPTZOID, rec)},
-                 {TEXTARRAYOID, cdp::pg::array_datum(TEXTOID, mid)}});
-            accepted = static_cast<long>(inserted);
-            duplicates += static_cast<long>(rid.size() - inserted);
-        }
+        prefetch_records(records, b.msgs);
+        // 3. duplicates
+        check_duplicates(spi, records, b.msgs);
+        // 4. records
+        upsert_records(records, b.msgs, ticker);
+        // 5. events
+        std::tie(accepted, duplicates) = insert_events(spi, records, b.msgs);
     }
-    for (const auto& m : msgs)
+    for (const auto& m : b.msgs)
         if (m.state == Msg::kDuplicate) ++duplicates;
     return cdp::pg::jsonb_datum(ing::render_result(accepted, duplicates, rejected));
 }

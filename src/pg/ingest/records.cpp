@@ -49,8 +49,9 @@ std::string RecordBatch::alias_type(const std::string& previous_id) {
     const auto value = identity::normalise("user_id", previous_id);
     if (!value) return "anonymous_id";
     spi_.exec_prepared(
-        "SELECT 1 FROM cdp.identifiers i WHERE i.id_type OPERATOR(pg_catalog.=) 'user_id' "
-        "AND i.id_value OPERATOR(pg_catalog.=) $1 LIMIT 1",
+        R"sql(
+        SELECT 1 FROM cdp.identifiers i
+         WHERE i.id_type OPERATOR(pg_catalog.=) 'user_id' AND i.id_value OPERATOR(pg_catalog.=) $1 LIMIT 1)sql",
         {{TEXTOID, text_datum(*value)}});  // not read-only: must see earlier flushes
     return spi_.rows() > 0 ? "user_id" : "anonymous_id";
 }
@@ -59,9 +60,10 @@ void RecordBatch::prefetch(const std::vector<std::string>& keys) {
     if (keys.empty()) return;
     std::vector<std::optional<std::string>> arg(keys.begin(), keys.end());
     spi_.exec_prepared(
-        "SELECT r.source_key, r.record_id, i.id_type, i.id_value FROM cdp.records r "
-        "LEFT JOIN cdp.identifiers i ON i.record_id OPERATOR(pg_catalog.=) r.record_id "
-        "WHERE r.source OPERATOR(pg_catalog.=) $1 AND r.source_key OPERATOR(pg_catalog.=) ANY ($2::text[])",
+        R"sql(
+        SELECT r.source_key, r.record_id, i.id_type, i.id_value
+          FROM cdp.records r LEFT JOIN cdp.identifiers i ON i.record_id OPERATOR(pg_catalog.=) r.record_id
+         WHERE r.source OPERATOR(pg_catalog.=) $1 AND r.source_key OPERATOR(pg_catalog.=) ANY ($2::text[]))sql",
         {{TEXTOID, text_datum(source_)}, {TEXTARRAYOID, text_array_datum(arg)}});
     for (uint64 r = 0; r < spi_.rows(); ++r) {
         Known& k = known_[spi_.get_text(r, 0).value_or("")];
@@ -106,15 +108,8 @@ void RecordBatch::flush() {
         std::vector<std::pair<std::string, std::string>> raw;
         raw.reserve(rec.ids.size());
         for (const auto& id : rec.ids) raw.emplace_back(id.type, id.value);
-        char* traits = nullptr;
-        if (rec.traits != 0) {
-            Datum t = rec.traits;
-            pg_call([&] {
-                Jsonb* jb = DatumGetJsonbP(t);
-                traits = JsonbToCString(nullptr, &jb->root, static_cast<int>(VARSIZE(jb)));
-            });
-        }
-        rec.record_id = identity::upsert_record(source_, rec.key, raw, traits, add_only).record_id;
+        // The merged traits stay jsonb all the way (no round trip through text).
+        rec.record_id = identity::upsert_record_jsonb(source_, rec.key, raw, rec.traits, add_only).record_id;
         if (rec.record_id == 0)
             throw cdp::Error("cdp.ingest: no record id for (" + source_ + ", " + rec.key + ")",
                              cdp::sqlstate::kInternalError);

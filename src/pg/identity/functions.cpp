@@ -23,6 +23,8 @@ extern "C" {
 #include "pg/identity/locks.h"
 #include "pg/identity/upsert.h"
 #include "pg/common/spi.h"
+#include "pg/profile/maintain.h"
+#include "pg/profile/suppress.h"
 
 namespace {
 
@@ -172,7 +174,9 @@ Datum cdp_upsert_record(PG_FUNCTION_ARGS) {
         std::string key(cdp::pg::text_arg(fcinfo, 1));
         auto raw = identifiers_arg(fcinfo, 2);
         const Datum traits = traits_arg(fcinfo, 3);
+        cdp::pg::profile::check_not_suppressed(raw);
         auto r = ident::upsert_record_jsonb(source, key, raw, traits);
+        cdp::pg::profile::customers_changed({r.customer_id});
         if (r.customer_id == 0) isnull = true;
         return Int64GetDatum(r.customer_id);
     });
@@ -242,6 +246,7 @@ Datum cdp_delete_record(PG_FUNCTION_ARGS) {
                 parts =
                     ident::recompute_customer(spi, g, c, log, "record " + std::to_string(rid) + " deleted");
                 log.flush(spi);
+                cdp::pg::profile::customers_changed(parts, c);
             }
             return cdp::identity::delete_result(rid, c, ids64(parts));
         }();

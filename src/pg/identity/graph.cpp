@@ -14,6 +14,7 @@ extern "C" {
 #include "pg/common/convert.h"
 #include "pg/identity/gucs.h"
 #include "pg/normalize/gucs.h"
+#include "pg/profile/maintain.h"
 #include "pg/identity/graph.h"
 #include "pg/common/bulk_insert.h"
 
@@ -238,6 +239,7 @@ std::vector<int64> recompute_customer(Spi& spi, Graph& g, int64 c, LogRows& log,
         {{INT8ARRAYOID, int64_array_datum(upd_rid)}, {INT8ARRAYOID, int64_array_datum(upd_cid)}});
     spi.exec_prepared(R"sql(UPDATE cdp.customers SET updated_at = now() WHERE customer_id = $1)sql",
                       {{INT8OID, Int64GetDatum(c)}});
+    cdp::pg::profile::customer_split(c, ids);
     return ids;
 }
 

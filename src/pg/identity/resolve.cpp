@@ -33,6 +33,7 @@ extern "C" {
 #include "pg/common/heap_scan.h"
 #include "pg/common/spi.h"
 #include "pg/identity/graph.h"
+#include "pg/profile/maintain.h"
 #include "pg/identity/gucs.h"
 #include "pg/identity/locks.h"
 #include "pg/identity/resolve.h"
@@ -312,6 +313,7 @@ void write_merge_log(Spi& spi, const Graph& g, cdp::identity::Engine& e, const L
         if (log.size() >= 100000) log.flush(spi);
     }
     log.flush(spi);
+    cdp::pg::profile::rebuild_all();
     sum.merge_log_path = log.bulk_rows > 0 ? "bulk" : log.sql_rows > 0 ? "insert" : "none";
     if (!log.fallback.empty()) sum.bulk_fallback["merge_log"] = log.fallback;
 }

@@ -29,6 +29,8 @@ extern "C" {
 #include "core/common/interrupt.h"
 #include "core/identity/input.h"
 #include "core/ingest/message.h"
+#include "pg/profile/maintain.h"
+#include "pg/profile/suppress.h"
 #include "pg/common/boundary.h"
 #include "pg/common/convert.h"
 #include "pg/ingest/records.h"
@@ -462,6 +464,7 @@ std::pair<long, long> insert_events(cdp::pg::Spi& spi, const cdp::pg::RecordBatc
          {TIMESTAMPTZARRAYOID, cdp::pg::array_datum(TIMESTAMPTZOID, occ)},
          {TIMESTAMPTZARRAYOID, cdp::pg::array_datum(TIMESTAMPTZOID, rec)},
          {TEXTARRAYOID, cdp::pg::array_datum(TEXTOID, mid)}});
+    cdp::pg::profile::records_changed(rid, ctx, occ);
     return {static_cast<long>(inserted), static_cast<long>(rid.size() - inserted)};
 }
 
@@ -487,6 +490,7 @@ Datum ingest(FunctionCallInfo fcinfo) {
     std::vector<std::pair<long, std::string>> rejected;
     for (size_t i = 0; i < b.msgs.size(); ++i)
         if (b.msgs[i].state == Msg::kRejected) rejected.emplace_back(static_cast<long>(i), b.msgs[i].error);
+    const std::vector<long> suppressed = cdp::pg::profile::drop_suppressed(b.msgs);
 
     long accepted = 0, duplicates = 0;
     {
@@ -503,7 +507,8 @@ Datum ingest(FunctionCallInfo fcinfo) {
     }
     for (const auto& m : b.msgs)
         if (m.state == Msg::kDuplicate) ++duplicates;
-    return cdp::pg::jsonb_datum(ing::render_result(accepted, duplicates, rejected));
+    return cdp::pg::jsonb_datum(
+        cdp::pg::profile::with_suppressed(ing::render_result(accepted, duplicates, rejected), suppressed));
 }
 
 }  // namespace

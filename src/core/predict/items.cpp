@@ -79,7 +79,7 @@ std::vector<Recommendation> recommend(const std::vector<HistoryItem>& history,
     std::unordered_map<std::string, Acc> acc;
     if (include_bought)
         for (const auto& h : history)
-            if (h.purchases > 0) acc[h.product].rep = h.recency / (h.recency + 1.0);
+            if (h.purchases > 0) acc[h.product].rep = h.recency + h.purchases * 1e-3;
     for (const auto& n : neighbors) {
         auto f = hist.find(n.from);
         if (f == hist.end()) continue;

@@ -69,7 +69,7 @@ struct Recommendation {
 };
 
 // Score of item j: repeat part (include_bought and j bought before)
-//   recency_j / (recency_j + 1)   -- a recently and often bought item comes back
+//   recency_j + 0.001 purchases_j  -- a recently and often bought item comes back
 // plus the neighbour part
 //   sum_i w_i sim(i, j) / sum_i w_i,   w_i = purchases_i + view_weight * views_i
 // Items with neither are filled from popularity (score 1e-3 * popularity rank share).

@@ -353,10 +353,11 @@ std::string recommend(int64 customer, int k, bool include_bought, const std::opt
     std::vector<cp::NeighborRow> nb;
     if (!hist.empty()) {
         spi.exec_prepared(
-            "SELECT n.product_id, n.neighbor_id, n.score::text FROM cdp.product_neighbors n "
-            "JOIN cdp.customer_items c ON c.product_id = n.product_id AND c.customer_id = $1 "
-            "WHERE $2::text IS NULL OR EXISTS (SELECT 1 FROM cdp.product_stats s WHERE s.product_id = n.neighbor_id "
-            "AND s.category = $2)",
+            "SELECT n.product_id, n.neighbor_id, n.score::text FROM cdp.customer_items c "
+            "CROSS JOIN LATERAL (SELECT * FROM cdp.product_neighbors n WHERE n.product_id = c.product_id "
+            "ORDER BY n.product_id, n.neighbor_id LIMIT 1000) n WHERE c.customer_id = $1 "
+            "AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM cdp.product_stats s WHERE s.product_id = n.neighbor_id "
+            "AND s.category = $2))",
             {{INT8OID, Int64GetDatum(customer)}, {TEXTOID, cat, !category}});
         for (uint64 i = 0; i < spi.rows(); ++i)
             nb.push_back({*spi.get_text(i, 0), *spi.get_text(i, 1), to_double(spi.get_text(i, 2))});
@@ -536,8 +537,9 @@ std::string train_prediction(const std::string& name) {
     auto ord = L.type_idx.find("Order Completed");
     if (ord != L.type_idx.end()) m.fs.order_type = ord->second;
     // Per-type counts: the 8 most frequent event names.
-    std::vector<uint32_t> byfreq(L.types.size());
-    for (uint32_t i = 0; i < byfreq.size(); ++i) byfreq[i] = i;
+    std::vector<uint32_t> byfreq;
+    for (uint32_t i = 0; i < L.types.size(); ++i)
+        if (i != m.fs.order_type) byfreq.push_back(i);  // orders have their own features
     std::stable_sort(byfreq.begin(), byfreq.end(),
                      [&](uint32_t a, uint32_t b) { return L.type_count[a] > L.type_count[b]; });
     if (byfreq.size() > 8) byfreq.resize(8);

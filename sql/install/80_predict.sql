@@ -171,7 +171,7 @@ COMMENT ON PROCEDURE cdp.refresh_send_times() IS
 CREATE FUNCTION cdp.best_send_time(customer_id bigint, channel text DEFAULT 'email') RETURNS jsonb
     AS 'MODULE_PATHNAME', 'cdp_best_send_time'
     LANGUAGE C STABLE STRICT SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp;
+    SET search_path = pg_catalog, pg_temp SET jit = off;
 REVOKE ALL ON FUNCTION cdp.best_send_time(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.best_send_time(bigint, text) TO cdp_reader;
 COMMENT ON FUNCTION cdp.best_send_time(bigint, text) IS
@@ -190,7 +190,7 @@ COMMENT ON PROCEDURE cdp.refresh_recommendations() IS
 CREATE FUNCTION cdp._recommend(customer_id bigint, k int, include_bought boolean, category text) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'cdp_recommend'
     LANGUAGE C STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp;
+    SET search_path = pg_catalog, pg_temp SET jit = off;
 REVOKE ALL ON FUNCTION cdp._recommend(bigint, int, boolean, text) FROM PUBLIC;
 COMMENT ON FUNCTION cdp._recommend(bigint, int, boolean, text) IS
     'Ranking behind cdp.recommend_products, as a jsonb array.';
@@ -249,7 +249,7 @@ COMMENT ON FUNCTION cdp.train_prediction(text) IS
 CREATE FUNCTION cdp.predict(name text, customer_id bigint) RETURNS float8
     AS 'MODULE_PATHNAME', 'cdp_predict'
     LANGUAGE C STABLE STRICT SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp;
+    SET search_path = pg_catalog, pg_temp SET jit = off;
 REVOKE ALL ON FUNCTION cdp.predict(text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.predict(text, bigint) TO cdp_reader;
 COMMENT ON FUNCTION cdp.predict(text, bigint) IS
@@ -258,7 +258,7 @@ COMMENT ON FUNCTION cdp.predict(text, bigint) IS
 CREATE FUNCTION cdp.explain_prediction(name text, customer_id bigint) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'cdp_explain_prediction'
     LANGUAGE C STABLE STRICT SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp;
+    SET search_path = pg_catalog, pg_temp SET jit = off;
 REVOKE ALL ON FUNCTION cdp.explain_prediction(text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.explain_prediction(text, bigint) TO cdp_reader;
 COMMENT ON FUNCTION cdp.explain_prediction(text, bigint) IS

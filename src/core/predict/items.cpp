@@ -73,13 +73,17 @@ std::vector<Recommendation> recommend(const std::vector<HistoryItem>& history,
         wsum += h.purchases + view_weight * h.views;
     }
     struct Acc {
-        double rep = 0, nb = 0, best = -1;
+        double rep = 0, nb = 0, best = -1, pop = 0;
         std::string because;
     };
     std::unordered_map<std::string, Acc> acc;
     if (include_bought)
         for (const auto& h : history)
-            if (h.purchases > 0) acc[h.product].rep = h.recency + h.purchases * 1e-3;
+            if (h.purchases > 0) {
+                Acc& a = acc[h.product];
+                a.rep = h.purchases + 0.01 * h.recency / (h.recency + 1.0);
+                a.pop = h.popularity;
+            }
     for (const auto& n : neighbors) {
         auto f = hist.find(n.from);
         if (f == hist.end()) continue;
@@ -89,18 +93,22 @@ std::vector<Recommendation> recommend(const std::vector<HistoryItem>& history,
         if (w <= 0 || wsum <= 0) continue;
         Acc& a = acc[n.to];
         a.nb += w * n.score / wsum;
+        a.pop = n.to_popularity;
         const double c = w * n.score;
         if (c > a.best || (c == a.best && n.from < a.because)) {
             a.best = c;
             a.because = n.from;
         }
     }
+    double maxpop = 1.0;
+    for (const auto& p : popular) maxpop = std::max(maxpop, p.score);
+    for (const auto& [p, a] : acc) maxpop = std::max(maxpop, a.pop);
     std::vector<Recommendation> out;
     out.reserve(acc.size());
     for (auto& [p, a] : acc) {
         Recommendation r;
         r.product = p;
-        r.score = a.rep + a.nb;
+        r.score = a.rep > 0 ? a.rep + 0.5 * a.pop / maxpop : 0.5 * (a.nb + a.pop / maxpop);
         if (a.rep > 0 && a.rep >= a.nb) {
             r.kind = Recommendation::kRepeat;
             r.because = p;
@@ -111,7 +119,7 @@ std::vector<Recommendation> recommend(const std::vector<HistoryItem>& history,
                                                                view_weight * hist[a.because]->views)
                                                  : 0;
         }
-        if (r.score > 0) out.push_back(std::move(r));
+        if (a.rep > 0 || a.nb > 0) out.push_back(std::move(r));
     }
     auto better = [](const Recommendation& a, const Recommendation& b) {
         return a.score != b.score ? a.score > b.score : a.product < b.product;

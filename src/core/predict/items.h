@@ -51,10 +51,12 @@ struct HistoryItem {
     double purchases = 0;  // orders containing it (net)
     double views = 0;
     double recency = 0;    // sum over purchases of 0.5^(age / half-life)
+    double popularity = 0; // distinct buyers of the product
 };
 struct NeighborRow {
     std::string from, to;
     double score;
+    double to_popularity = 0;  // distinct buyers of `to`
 };
 struct PopularRow {
     std::string product;
@@ -69,10 +71,11 @@ struct Recommendation {
 };
 
 // Score of item j: repeat part (include_bought and j bought before)
-//   recency_j + 0.001 purchases_j  -- a recently and often bought item comes back
+//   purchases_j + 0.01 * recency_j / (1 + recency_j)  -- an often bought item comes back
 // plus the neighbour part
 //   sum_i w_i sim(i, j) / sum_i w_i,   w_i = purchases_i + view_weight * views_i
-// Items with neither are filled from popularity (score 1e-3 * popularity rank share).
+// plus the popularity prior 0.5 * buyers_j / max buyers (candidates only).
+// Items with none of these are filled from popularity.
 // `allowed` (when non-empty) restricts the result to those products.
 std::vector<Recommendation> recommend(const std::vector<HistoryItem>& history,
                                       const std::vector<NeighborRow>& neighbors,

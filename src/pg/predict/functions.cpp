@@ -155,6 +155,7 @@ std::string best_send_time(int64 customer, const std::string& channel_in) {
 // ------------------------------------------------------------ recommendations
 struct Agg {
     double purchases = 0, views = 0, recency = 0;
+    int64 last_event = 0;  // an order's lines of one product count once
 };
 
 void refresh_recommendations() {
@@ -172,7 +173,7 @@ void refresh_recommendations() {
                coalesce(p ->> 'product_id', p ->> 'sku'),
                coalesce(round(CASE WHEN jsonb_typeof(p -> 'quantity') = 'number' THEN (p ->> 'quantity')::numeric END)::bigint, 1),
                greatest(floor(extract(epoch FROM ($1::timestamptz - e.occurred_at))), 0)::bigint,
-               p ->> 'category'
+               p ->> 'category', e.event_id
           FROM cdp.events e
           JOIN cdp.records r ON r.record_id = e.record_id
           CROSS JOIN LATERAL jsonb_array_elements(
@@ -205,6 +206,9 @@ void refresh_recommendations() {
                        auto cat = spi.get_text(i, 5);
                        if (cat) category[ii.first->second] = cat;
                        Agg& g = per[ci.first->second][ii.first->second];
+                       const int64 ev = *spi.get_int64(i, 6);
+                       if (ev == g.last_event) continue;
+                       g.last_event = ev;
                        const double decay = std::pow(0.5, age_days / kHalfLifeDays);
                        if (kind == 1) {
                            g.views += 1;
@@ -344,23 +348,24 @@ std::string recommend(int64 customer, int k, bool include_bought, const std::opt
     if (spi.rows() > 0 && !spi.is_null(0, 0)) customer = *spi.get_int64(0, 0);
     std::vector<cp::HistoryItem> hist;
     spi.exec_prepared(
-        "SELECT product_id, purchases::text, views::text, recency::text FROM cdp.customer_items WHERE customer_id = $1",
+        "SELECT c.product_id, c.purchases::text, c.views::text, c.recency::text, coalesce(s.buyers, 0)::text "
+        "FROM cdp.customer_items c LEFT JOIN cdp.product_stats s ON s.product_id = c.product_id WHERE c.customer_id = $1",
         {{INT8OID, Int64GetDatum(customer)}});
     for (uint64 i = 0; i < spi.rows(); ++i)
         hist.push_back({*spi.get_text(i, 0), to_double(spi.get_text(i, 1)), to_double(spi.get_text(i, 2)),
-                        to_double(spi.get_text(i, 3))});
+                        to_double(spi.get_text(i, 3)), to_double(spi.get_text(i, 4))});
     const Datum cat = category ? cdp::pg::text_datum(*category) : Datum(0);
     std::vector<cp::NeighborRow> nb;
     if (!hist.empty()) {
         spi.exec_prepared(
-            "SELECT n.product_id, n.neighbor_id, n.score::text FROM cdp.customer_items c "
+            "SELECT n.product_id, n.neighbor_id, n.score::text, s.buyers::text FROM cdp.customer_items c "
             "CROSS JOIN LATERAL (SELECT * FROM cdp.product_neighbors n WHERE n.product_id = c.product_id "
-            "ORDER BY n.product_id, n.neighbor_id LIMIT 1000) n WHERE c.customer_id = $1 "
-            "AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM cdp.product_stats s WHERE s.product_id = n.neighbor_id "
-            "AND s.category = $2))",
+            "LIMIT 1000) n JOIN cdp.product_stats s ON s.product_id = n.neighbor_id WHERE c.customer_id = $1 "
+            "AND ($2::text IS NULL OR s.category = $2)",
             {{INT8OID, Int64GetDatum(customer)}, {TEXTOID, cat, !category}});
         for (uint64 i = 0; i < spi.rows(); ++i)
-            nb.push_back({*spi.get_text(i, 0), *spi.get_text(i, 1), to_double(spi.get_text(i, 2))});
+            nb.push_back({*spi.get_text(i, 0), *spi.get_text(i, 1), to_double(spi.get_text(i, 2)),
+                          to_double(spi.get_text(i, 3))});
     }
     if (category) {  // own items outside the category cannot come back as repeats
         std::vector<cp::HistoryItem> kept;
@@ -368,12 +373,12 @@ std::string recommend(int64 customer, int k, bool include_bought, const std::opt
         std::unordered_map<std::string, bool> in;
         for (uint64 i = 0; i < spi.rows(); ++i) in[*spi.get_text(i, 0)] = true;
         for (auto& h : hist)
-            if (!in.count(h.product)) h.recency = 0;
+            if (!in.count(h.product)) h.purchases = h.recency = h.popularity = 0;
     }
     std::vector<cp::PopularRow> pop;
     spi.exec_prepared(
-        "SELECT product_id, buyers::text FROM cdp.product_stats WHERE ($2::text IS NULL OR category = $2) AND buyers > 0 "
-        "ORDER BY buyers DESC, product_id LIMIT $1",
+        "SELECT s.product_id, s.buyers::text FROM cdp.product_stats s WHERE ($2::text IS NULL OR s.category = $2) "
+        "AND s.buyers > 0 ORDER BY s.buyers DESC, s.product_id LIMIT $1",
         {{INT8OID, Int64GetDatum(int64(k) + int64(hist.size()))}, {TEXTOID, cat, !category}});
     for (uint64 i = 0; i < spi.rows(); ++i) pop.push_back({*spi.get_text(i, 0), to_double(spi.get_text(i, 1))});
     auto recs = cp::recommend(hist, nb, pop, size_t(k), include_bought, kViewWeight);

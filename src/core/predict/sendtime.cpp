@@ -95,8 +95,9 @@ std::pair<int, double> best_window(const Hist& dist, int window) {
     for (int h = 0; h < kHoursOfWeek; ++h) {
         double m = 0;
         for (int d = -window; d <= window; ++d) m += dist[(h + d + kHoursOfWeek) % kHoursOfWeek];
-        if (m > best_mass + 1e-12) {
-            best_mass = m;
+        // Ties (within rounding): the window whose centre holds more.
+        if (m > best_mass + 1e-12 || (m > best_mass - 1e-12 && dist[h] > dist[best] + 1e-15)) {
+            best_mass = std::max(m, best_mass);
             best = h;
         }
     }

@@ -49,7 +49,7 @@ double estimate_prior_strength(const std::vector<SparseHist>& customers, const H
 Hist shrink(const SparseHist& counts, const Hist& p, double a);
 
 // Centre of the +-window hour window with the largest mass (ties: the
-// earliest hour); returns (hour of week, mass of the window).
+// window whose centre holds more, then the earliest); returns (hour of week, mass of the window).
 std::pair<int, double> best_window(const Hist& dist, int window = 1);
 
 // Plain mode (argmax; ties: the earliest hour); -1 when all are zero.

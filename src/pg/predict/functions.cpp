@@ -105,7 +105,8 @@ void refresh_send_times() {
 std::string best_send_time(int64 customer, const std::string& channel_in) {
     const char* ch = channel_or_error(channel_in);
     Spi spi;
-    spi.exec_prepared("SELECT cdp._current_customer($1)", {{INT8OID, Int64GetDatum(customer)}});
+    spi.exec_prepared("SELECT c.customer_id FROM cdp.customers c WHERE c.customer_id = cdp._current_customer($1)",
+                      {{INT8OID, Int64GetDatum(customer)}});
     if (spi.rows() == 0 || spi.is_null(0, 0))
         throw cdp::Error("customer " + std::to_string(customer) + " does not exist", cdp::sqlstate::kUndefinedObject);
     customer = *spi.get_int64(0, 0);
@@ -453,7 +454,8 @@ double epoch_of(Spi& spi, const std::string& ts) {
     return double(*spi.get_int64(0, 0));
 }
 std::string ts_of(Spi& spi, double epoch) {
-    spi.exec_prepared("SELECT to_timestamp($1)::text", {{FLOAT8OID, Float8GetDatum(epoch)}});
+    spi.exec_prepared("SELECT to_char(to_timestamp($1) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+                      {{FLOAT8OID, Float8GetDatum(epoch)}});
     return *spi.get_text(0, 0);
 }
 
@@ -599,7 +601,7 @@ std::string train_prediction(const std::string& name) {
     auto flush = [&] {
         if (ids.empty()) return;
         spi.exec(
-            "UPDATE cdp.profiles p SET computed = p.computed || jsonb_build_object($3::text, round(x.s::numeric, 6)), "
+            "UPDATE cdp.profiles p SET computed = p.computed || jsonb_build_object($3::text, round(x.s::numeric, 6)::float8), "
             "updated_at = now() FROM unnest($1::bigint[], $2::float8[]) x(c, s) WHERE p.customer_id = x.c",
             {{INT8ARRAYOID, cdp::pg::int64_array_datum(ids)}, {FLOAT8ARRAYOID, f8_array(sc)},
              {TEXTOID, cdp::pg::text_datum(key)}});
@@ -660,9 +662,9 @@ int64 compute_score(Spi& spi, const std::string& name, const std::string& rules_
     const std::string sql =
         "WITH s AS (" + s.sql +
         ") UPDATE cdp.profiles p SET computed = p.computed || jsonb_build_object(" + cdp::profile::sql_literal(key) +
-        ", round(coalesce(s.v, 0)::numeric, 6)), updated_at = now() FROM cdp.profiles q LEFT JOIN s ON s.customer_id = "
+        ", round(coalesce(s.v, 0)::numeric, 6)::float8), updated_at = now() FROM cdp.profiles q LEFT JOIN s ON s.customer_id = "
         "q.customer_id WHERE p.customer_id = q.customer_id AND p.computed -> " + cdp::profile::sql_literal(key) +
-        " IS DISTINCT FROM to_jsonb(round(coalesce(s.v, 0)::numeric, 6))";
+        " IS DISTINCT FROM to_jsonb(round(coalesce(s.v, 0)::numeric, 6)::float8)";
     const std::string now = clock_text(spi);
     spi.exec(sql.c_str(), {{TEXTOID, cdp::pg::text_datum(now)}});
     spi.exec(("SELECT count(*) FROM (" + s.sql + ") z").c_str(), {{TEXTOID, cdp::pg::text_datum(now)}});

@@ -70,13 +70,12 @@ struct Recommendation {
     double similarity = 0;   // its similarity
 };
 
-// Score of item j: repeat part (include_bought and j bought before)
-//   purchases_j + 0.01 * recency_j / (1 + recency_j)  -- an often bought item comes back
-// plus the neighbour part
-//   sum_i w_i sim(i, j) / sum_i w_i,   w_i = purchases_i + view_weight * views_i
-// plus the popularity prior 0.5 * buyers_j / max buyers (candidates only).
-// Items with none of these are filled from popularity.
-// `allowed` (when non-empty) restricts the result to those products.
+// Score of an item j not bought: 0.5 * (nb_j + buyers_j / max buyers), with
+//   nb_j = sum_i w_i sim(i, j) / sum_i w_i,   w_i = purchases_i + view_weight * views_i
+// (below 1).  With include_bought, an item bought before scores
+//   purchases_j + 0.01 * recency_j / (1 + recency_j) + 0.5 * buyers_j / max buyers
+// (what is bought often comes back first); without it bought items are left
+// out.  The rest is filled from `popular`.
 std::vector<Recommendation> recommend(const std::vector<HistoryItem>& history,
                                       const std::vector<NeighborRow>& neighbors,
                                       const std::vector<PopularRow>& popular, size_t k, bool include_bought,

@@ -226,7 +226,7 @@ ScoreSpec compile_score(std::string_view text) {
 
 std::string model_to_json(const StoredModel& m) {
     Json j;
-    j["kind"] = "logistic_regression";
+    j["kind"] = m.boosted ? "gradient_boosting" : "logistic_regression";
     j["horizon_seconds"] = m.horizon;
     j["types"] = m.fs.types;
     j["order_type"] = m.fs.order_type == UINT32_MAX ? -1 : int64_t(m.fs.order_type);
@@ -238,6 +238,17 @@ std::string model_to_json(const StoredModel& m) {
     j["scale"] = m.lr.scale;
     j["weights"] = m.lr.w;
     j["bias"] = m.lr.bias;
+    if (m.boosted) {
+        j["base"] = m.gbt.base;
+        j["learning_rate"] = m.gbt.learning_rate;
+        Json trees = Json::array();
+        for (const auto& t : m.gbt.trees) {
+            Json nodes = Json::array();
+            for (const auto& nd : t) nodes.push_back({nd.feature, nd.threshold, nd.left, nd.right, nd.value});
+            trees.push_back(nodes);
+        }
+        j["trees"] = trees;
+    }
     return cdp::json::dump(j);
 }
 
@@ -257,6 +268,24 @@ StoredModel model_from_json(std::string_view text) {
         m.lr.scale = j.at("scale").get<std::vector<double>>();
         m.lr.w = j.at("weights").get<std::vector<double>>();
         m.lr.bias = j.at("bias").get<double>();
+        m.boosted = j.at("kind").get<std::string>() == "gradient_boosting";
+        if (m.boosted) {
+            m.gbt.base = j.at("base").get<double>();
+            m.gbt.learning_rate = j.at("learning_rate").get<double>();
+            for (const auto& t : j.at("trees")) {
+                std::vector<TreeNode> nodes;
+                for (const auto& a : t) {
+                    TreeNode nd;
+                    nd.feature = a.at(0).get<int>();
+                    nd.threshold = a.at(1).get<double>();
+                    nd.left = a.at(2).get<int>();
+                    nd.right = a.at(3).get<int>();
+                    nd.value = a.at(4).get<double>();
+                    nodes.push_back(nd);
+                }
+                m.gbt.trees.push_back(std::move(nodes));
+            }
+        }
     } catch (const std::exception&) {
         throw cdp::Error("stored prediction model is unreadable", sqlstate::kDataException, {},
                          "Train it again with cdp.train_prediction(name).");
@@ -264,13 +293,27 @@ StoredModel model_from_json(std::string_view text) {
     const size_t d = m.lr.names.size();
     if (m.lr.mean.size() != d || m.lr.scale.size() != d || m.lr.w.size() != d)
         throw cdp::Error("stored prediction model is inconsistent", sqlstate::kDataException);
+    for (const auto& t : m.gbt.trees) {
+        if (t.empty()) throw cdp::Error("stored prediction model is inconsistent", sqlstate::kDataException);
+        for (size_t k = 0; k < t.size(); ++k) {
+            const auto& nd = t[k];
+            if (nd.feature >= int(d) || (nd.feature >= 0 && (nd.left <= int(k) || nd.right <= int(k) ||
+                                                            nd.left >= int(t.size()) || nd.right >= int(t.size()))))
+                throw cdp::Error("stored prediction model is inconsistent", sqlstate::kDataException);
+        }
+    }
     return m;
+}
+
+double model_proba(const StoredModel& m, const double* x) {
+    return m.boosted ? gbt_proba(m.gbt, x) : predict_proba(m.lr, x);
 }
 
 std::string report_to_json(const StoredModel& m, const TrainReport& r) {
     Json j;
-    j["model"] = "logistic_regression";
+    j["model"] = m.boosted ? "gradient_boosting" : "logistic_regression";
     j["auc"] = r.auc;
+    j["candidates"] = {{"logistic_regression", r.auc_logistic}, {"gradient_boosting", r.auc_boosted}};
     j["log_loss"] = r.log_loss;
     j["base_rate"] = r.base_rate;
     j["baselines"] = {{"auc_recency", r.auc_recency}, {"auc_frequency", r.auc_frequency}};
@@ -291,9 +334,10 @@ std::string report_to_json(const StoredModel& m, const TrainReport& r) {
 
 std::string explain_to_json(const StoredModel& m, const std::vector<double>& x, double p) {
     Json j;
+    j["model"] = m.boosted ? "gradient_boosting" : "logistic_regression";
     j["probability"] = p;
-    j["bias"] = m.lr.bias;
-    std::vector<double> c = contributions(m.lr, x.data());
+    j["bias"] = m.boosted ? gbt_bias(m.gbt) : m.lr.bias;
+    std::vector<double> c = m.boosted ? gbt_contributions(m.gbt, x.data(), x.size()) : contributions(m.lr, x.data());
     std::vector<size_t> idx(c.size());
     for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
     std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return std::abs(c[a]) > std::abs(c[b]); });

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/predict/gbt.h"
 #include "core/predict/items.h"
 #include "core/predict/propensity.h"
 #include "core/predict/sendtime.h"
@@ -46,7 +47,9 @@ bool valid_prediction_name(std::string_view name);
 
 // Stored model (cdp.predictions.model).
 struct StoredModel {
-    LogReg lr;
+    bool boosted = false;  // gradient-boosted trees (else the logistic regression)
+    LogReg lr;             // names are always set; weights only for the regression
+    Gbt gbt;
     FeatureSpec fs;
     double horizon = 0;
 };
@@ -60,11 +63,15 @@ struct TrainReport {
     std::vector<CalBin> calibration;
     std::string train_cutoff, valid_cutoff;  // ISO text
     double auc_recency = 0, auc_frequency = 0;  // single-feature references on the validation set
+    double auc_logistic = 0, auc_boosted = 0;   // both candidate models on the validation set
 };
 std::string report_to_json(const StoredModel& m, const TrainReport& r);
 
 // explain_prediction: {"probability":p, "bias":b, "contributions":[{"feature","value","contribution"}...]}
 std::string explain_to_json(const StoredModel& m, const std::vector<double>& x, double p);
+
+// Probability of the stored model (either kind).
+double model_proba(const StoredModel& m, const double* x);
 
 // best_send_time result.
 std::string send_time_to_json(const SendTime& s, const std::string& timezone, double prior_strength,

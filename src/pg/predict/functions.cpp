@@ -567,32 +567,41 @@ std::string train_prediction(const std::string& name) {
                              " without the target event are needed (spec min_positives).",
                          "Training uses features before now - 2 x within and labels in the next within; "
                          "load more history or shorten target.within.");
+    // Candidates: the regularised logistic regression and gradient-boosted
+    // trees, both fitted on the training horizon and judged on the
+    // validation horizon; the better AUC is kept.
     cp::LogReg fit = cp::fit_logreg(tr.X, tr.d, tr.y, spec.l2);
     fit.names = m.lr.names;
+    cp::Gbt boosted = cp::fit_gbt(tr.X, tr.d, tr.y);
     cp::TrainReport rep;
     rep.train_rows = tr.y.size();
     rep.train_positives = pos;
     rep.train_cutoff = ts_of(spi, t1);
     rep.valid_cutoff = ts_of(spi, t2);
     Dataset va = build(L, m.fs, t2, h, traits);
-    std::vector<double> pv(va.y.size());
-    for (size_t i = 0; i < va.y.size(); ++i) pv[i] = cp::predict_proba(fit, va.X.data() + i * va.d);
+    std::vector<double> pv(va.y.size()), pg(va.y.size());
+    for (size_t i = 0; i < va.y.size(); ++i) {
+        pv[i] = cp::predict_proba(fit, va.X.data() + i * va.d);
+        pg[i] = cp::gbt_proba(boosted, va.X.data() + i * va.d);
+    }
     rep.valid_rows = va.y.size();
     for (int v : va.y) rep.valid_positives += size_t(v);
-    rep.auc = cp::auc(pv, va.y);
-    rep.log_loss = cp::log_loss(pv, va.y);
+    rep.auc_logistic = cp::auc(pv, va.y);
+    rep.auc_boosted = cp::auc(pg, va.y);
+    m.boosted = rep.auc_boosted > rep.auc_logistic;
+    const std::vector<double>& pbest = m.boosted ? pg : pv;
+    rep.auc = cp::auc(pbest, va.y);
+    rep.log_loss = cp::log_loss(pbest, va.y);
     rep.base_rate = va.y.empty() ? 0 : double(rep.valid_positives) / double(va.y.size());
-    rep.calibration = cp::calibration(pv, va.y, 10);
+    rep.calibration = cp::calibration(pbest, va.y, 10);
     rep.auc_recency = cp::auc(va.recency, va.y);
     rep.auc_frequency = cp::auc(va.frequency, va.y);
-    // Final model: refitted on the latest complete horizon (features at now - within).
+    // Final model: the chosen kind refitted on the latest complete horizon (features at now - within).
     size_t vpos = rep.valid_positives;
-    if (vpos >= need && va.y.size() - vpos >= need) {
-        m.lr = cp::fit_logreg(va.X, va.d, va.y, spec.l2);
-        m.lr.names = fit.names;
-    } else {
-        m.lr = fit;
-    }
+    const bool refit = vpos >= need && va.y.size() - vpos >= need;
+    m.lr = refit ? cp::fit_logreg(va.X, va.d, va.y, spec.l2) : fit;
+    m.lr.names = fit.names;
+    if (m.boosted) m.gbt = refit ? cp::fit_gbt(va.X, va.d, va.y) : boosted;
     // Score every customer as of now.
     std::vector<int64> ids;
     std::vector<double> sc;
@@ -614,7 +623,7 @@ std::string train_prediction(const std::string& name) {
         auto t = traits.find(c.customer);
         if (!cp::features_at(c, now, m.fs, t == traits.end() ? nullptr : t->second.data(), f)) continue;
         ids.push_back(c.customer);
-        sc.push_back(cp::predict_proba(m.lr, f.data()));
+        sc.push_back(cp::model_proba(m, f.data()));
         if (ids.size() >= 20000) flush();
     }
     flush();
@@ -754,7 +763,7 @@ Datum cdp_predict(PG_FUNCTION_ARGS) {
         std::vector<double> f;
         bool has = false;
         customer_features(std::string(cdp::pg::text_arg(fcinfo, 0)), PG_GETARG_INT64(1), m, f, has);
-        return cp::predict_proba(m.lr, f.data());
+        return cp::model_proba(m, f.data());
     });
     PG_RETURN_FLOAT8(p);
 }
@@ -765,7 +774,7 @@ Datum cdp_explain_prediction(PG_FUNCTION_ARGS) {
         std::vector<double> f;
         bool has = false;
         customer_features(std::string(cdp::pg::text_arg(fcinfo, 0)), PG_GETARG_INT64(1), m, f, has);
-        return cdp::pg::jsonb_datum(cp::explain_to_json(m, f, cp::predict_proba(m.lr, f.data())));
+        return cdp::pg::jsonb_datum(cp::explain_to_json(m, f, cp::model_proba(m, f.data())));
     });
 }
 

@@ -43,6 +43,9 @@ SELECT cdp.best_send_time(-5);
 SELECT cdp.create_score('engaged', '{"rules":[{"event":"Email Opened","points":5},{"event":"Order Completed","points":20,"within":"30 days"},
   {"computed":"rfm_frequency","op":"gte","value":2,"points":3}],"cap":30}') AS with_points;
 SELECT r.source_key, p.computed -> 'score_engaged' AS score FROM cdp.profiles p JOIN cdp.records r USING (customer_id) ORDER BY 1;
+-- a later write to the customer recomputes their computed traits and keeps the score
+SELECT cdp.ingest('{"type":"track","event":"Order Completed","userId":"b","messageId":"o9","timestamp":"2024-05-20T10:00:00Z","properties":{"revenue":5}}', 'shop') ->> 'accepted' AS accepted;
+SELECT computed -> 'score_engaged' AS kept, computed -> 'rfm_frequency' AS frequency FROM cdp.profiles WHERE customer_id = cdp.customer_id('user_id', 'b');
 SELECT cdp.create_score('decayed', '[{"event":"Email Opened","points":8,"half_life":"7 days"}]');
 SELECT round((computed ->> 'score_decayed')::numeric, 3) FROM cdp.profiles WHERE customer_id = cdp.customer_id('user_id', 'a');
 SELECT round(8 * (power(0.5, extract(epoch FROM timestamptz '2024-06-01' - timestamptz '2024-05-09 11:05Z') / 604800)

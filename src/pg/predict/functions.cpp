@@ -136,7 +136,23 @@ std::string best_send_time(int64 customer, const std::string& channel_in) {
     }
     cp::SparseHist counts;
     std::string tz;
-    spi.exec_prepared("SELECT how, events::bigint, timezone FROM cdp._send_time_counts($1, $2)",
+    // The customer's counts (same rules as cdp._send_time_counts, one cached plan).
+    spi.exec_prepared(R"SQL(
+        WITH ev AS (
+            SELECT e.occurred_at, e.context ->> 'timezone' AS tz
+              FROM cdp.records r JOIN cdp.events e ON e.record_id = r.record_id
+             WHERE r.customer_id = $2 AND e.event = ANY (cdp._channel_events($1)) AND e.occurred_at <= cdp._clock()
+               AND NOT (e.event = 'Order Completed' AND coalesce(cdp._order_value(e.properties), 0) < 0)
+        ), z AS (
+            SELECT coalesce((SELECT ev.tz FROM ev WHERE ev.tz IS NOT NULL AND cdp._tz_ok(ev.tz)
+                              ORDER BY ev.occurred_at DESC LIMIT 1),
+                            (SELECT p.traits ->> 'timezone' FROM cdp.profiles p
+                              WHERE p.customer_id = $2 AND cdp._tz_ok(p.traits ->> 'timezone')),
+                            current_setting('TimeZone')) AS tz
+        )
+        SELECT (extract(dow FROM ev.occurred_at AT TIME ZONE z.tz) * 24
+                + extract(hour FROM ev.occurred_at AT TIME ZONE z.tz))::int, count(*)::bigint, z.tz
+          FROM ev, z GROUP BY 1, 3)SQL",
                       {{TEXTOID, cdp::pg::text_datum(ch)}, {INT8OID, Int64GetDatum(customer)}});
     for (uint64 i = 0; i < spi.rows(); ++i) {
         counts.push_back({int(*spi.get_int64(i, 0)), double(*spi.get_int64(i, 1))});

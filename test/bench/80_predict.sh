@@ -24,7 +24,7 @@ SELECT r.record_id, 'track',
                 jsonb_build_object('product_id', 'P' || ((g / 4 + 7) % 50 + (g % 40) * 50), 'price', 7, 'quantity', 2)))
             WHEN g % 4 = 1 THEN jsonb_build_object('product_id', 'P' || (g % 2000)) ELSE '{}' END,
        '{"timezone":"Europe/Berlin"}',
-       timestamptz '2026-01-01' + (g % 180) * interval '1 day' + ((g * 7919) % 86400) * interval '1 second', 'prb-' || g
+       timestamptz '2026-01-01' + (g % 180) * interval '1 day' + ((g::bigint * 7919) % 86400) * interval '1 second', 'prb-' || g
   FROM generate_series(1, $events) g JOIN cdp.records r ON r.source = 'prbench' AND r.source_key = 'u' || (g % $customers + 1)
 ON CONFLICT DO NOTHING;
 RESET cdp.defer_resolution;

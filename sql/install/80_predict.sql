@@ -100,25 +100,26 @@ GRANT EXECUTE ON FUNCTION cdp._channel_events(text) TO cdp_reader;
 COMMENT ON FUNCTION cdp._channel_events(text) IS
     'Engagement events of a channel (email, push, sms, any); purchases count for every channel. NULL for an unknown channel.';
 
--- Hour-of-week counts of the engagement events of a channel, per customer, in
--- each customer's time zone (latest valid context.timezone of the customer''s
--- events, else trait timezone, else the database's).  customer NULL: all.
-CREATE FUNCTION cdp._send_time_counts(channel text, customer bigint)
-    RETURNS TABLE (customer_id bigint, how int, events float8, timezone text)
+-- Hour-of-week counts of engagement events (names in evs), per customer and
+-- event name, in each customer's time zone (latest valid context.timezone of
+-- the customer's events among evs, else trait timezone, else the
+-- database's).  customer NULL: all customers.
+CREATE FUNCTION cdp._send_time_counts(evs text[], customer bigint)
+    RETURNS TABLE (customer_id bigint, event text, how int, events float8, timezone text)
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
     WITH ev AS (
-        SELECT r.customer_id, e.occurred_at, e.context ->> 'timezone' AS tz
+        SELECT r.customer_id, e.event, e.occurred_at, e.context ->> 'timezone' AS tz
           FROM cdp.events e JOIN cdp.records r ON r.record_id = e.record_id
-         WHERE e.event = ANY (cdp._channel_events(channel)) AND r.customer_id IS NOT NULL
+         WHERE e.event = ANY (evs) AND r.customer_id IS NOT NULL
            AND (customer IS NULL OR r.customer_id = customer) AND e.occurred_at <= cdp._clock()
            AND NOT (e.event = 'Order Completed' AND coalesce(cdp._order_value(e.properties), 0) < 0)
     ), ctz AS (
         SELECT DISTINCT ON (ev.customer_id) ev.customer_id, ev.tz
           FROM ev WHERE ev.tz IS NOT NULL AND cdp._tz_ok(ev.tz)
          ORDER BY ev.customer_id, ev.occurred_at DESC
-    ), tzs AS (
+    ), tzs AS MATERIALIZED (
         SELECT c.customer_id,
                coalesce(ctz.tz, CASE WHEN cdp._tz_ok(p.traits ->> 'timezone') THEN p.traits ->> 'timezone' END,
                         current_setting('TimeZone')) AS tz
@@ -126,15 +127,15 @@ AS $$
           LEFT JOIN ctz ON ctz.customer_id = c.customer_id
           LEFT JOIN cdp.profiles p ON p.customer_id = c.customer_id
     )
-    SELECT ev.customer_id,
+    SELECT ev.customer_id, ev.event,
            (extract(dow FROM ev.occurred_at AT TIME ZONE tzs.tz) * 24 + extract(hour FROM ev.occurred_at AT TIME ZONE tzs.tz))::int,
            count(*)::float8, tzs.tz
       FROM ev JOIN tzs ON tzs.customer_id = ev.customer_id
-     GROUP BY 1, 2, 4
+     GROUP BY 1, 2, 3, 5
 $$;
-REVOKE ALL ON FUNCTION cdp._send_time_counts(text, bigint) FROM PUBLIC;
-COMMENT ON FUNCTION cdp._send_time_counts(text, bigint) IS
-    'Hour-of-week (dow*24+hour) counts of a channel''s engagement events per customer in the customer''s time zone (all customers when customer is NULL).';
+REVOKE ALL ON FUNCTION cdp._send_time_counts(text[], bigint) FROM PUBLIC;
+COMMENT ON FUNCTION cdp._send_time_counts(text[], bigint) IS
+    'Hour-of-week (dow*24+hour) counts of engagement events (names in evs) per customer and event in the customer''s time zone (all customers when customer is NULL).';
 
 CREATE FUNCTION cdp.send_time_distribution(channel text DEFAULT 'email')
     RETURNS TABLE (dow int, hour int, events float8, share float8)
@@ -147,7 +148,7 @@ BEGIN
             HINT = 'Channels: email, push, sms, any.';
     END IF;
     RETURN QUERY
-    WITH c AS (SELECT x.how, sum(x.events) AS n FROM cdp._send_time_counts(channel, NULL) x GROUP BY x.how),
+    WITH c AS (SELECT x.how, sum(x.events) AS n FROM cdp._send_time_counts(cdp._channel_events(channel), NULL) x GROUP BY x.how),
          h AS (SELECT g AS how FROM generate_series(0, 167) g)
     SELECT h.how / 24, h.how % 24, coalesce(c.n, 0)::float8,
            (coalesce(c.n, 0) / nullif(sum(c.n) OVER (), 0))::float8

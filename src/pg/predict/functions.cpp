@@ -65,39 +65,61 @@ const char* channel_or_error(const std::string& ch) {
 }
 
 // ------------------------------------------------------------ send time
+// All channels in one pass: counts per customer and event name, then per channel.
 void refresh_send_times() {
+    static const char* kChannels[] = {"email", "push", "sms", "any"};
+    constexpr int kN = 4;
     Spi spi;
     spi.exec("DELETE FROM cdp.send_time_models", {});
-    for (const char* ch : {"email", "push", "sms", "any"}) {
-        std::unordered_map<int64, size_t> idx;
-        std::vector<cp::SparseHist> customers;
-        cp::Hist pooled{};
-        double events = 0;
-        spi.stream("SELECT customer_id, how, events::bigint FROM cdp._send_time_counts($1, NULL)",
-                   {{TEXTOID, cdp::pg::text_datum(ch)}}, 10000, [&] {
-                       for (uint64 i = 0; i < spi.rows(); ++i) {
-                           int64 c = *spi.get_int64(i, 0);
-                           int how = int(*spi.get_int64(i, 1));
-                           double n = double(*spi.get_int64(i, 2));
-                           if (how < 0 || how >= cp::kHoursOfWeek) continue;
-                           auto it = idx.emplace(c, customers.size());
-                           if (it.second) customers.emplace_back();
-                           customers[it.first->second].push_back({how, n});
-                           pooled[how] += n;
-                           events += n;
+    std::vector<std::unordered_map<int64, size_t>> idx(kN);
+    std::vector<std::vector<cp::SparseHist>> customers(kN);
+    std::vector<cp::Hist> pooled(kN, cp::Hist{});
+    std::vector<double> events(kN, 0.0);
+    std::unordered_map<std::string, std::vector<int>> channels_of;  // event name -> channels
+    spi.exec("SELECT c, unnest(cdp._channel_events(c)) FROM unnest(ARRAY['email', 'push', 'sms', 'any']) c", {});
+    for (uint64 i = 0; i < spi.rows(); ++i) {
+        const std::string c = *spi.get_text(i, 0);
+        for (int k = 0; k < kN; ++k)
+            if (c == kChannels[k]) channels_of[*spi.get_text(i, 1)].push_back(k);
+    }
+    std::vector<std::string> all;
+    for (const auto& [e, _] : channels_of) all.push_back(e);
+    spi.stream("SELECT customer_id, event, how, events::bigint FROM cdp._send_time_counts($1, NULL)",
+               {{TEXTARRAYOID, text_array(all)}}, 10000, [&] {
+                   for (uint64 i = 0; i < spi.rows(); ++i) {
+                       const int64 c = *spi.get_int64(i, 0);
+                       auto ch = channels_of.find(spi.get_text(i, 1).value_or(""));
+                       const int how = int(*spi.get_int64(i, 2));
+                       const double n = double(*spi.get_int64(i, 3));
+                       if (ch == channels_of.end() || how < 0 || how >= cp::kHoursOfWeek) continue;
+                       for (int k : ch->second) {
+                           auto it = idx[k].emplace(c, customers[k].size());
+                           if (it.second) customers[k].emplace_back();
+                           auto& h = customers[k][it.first->second];
+                           bool merged = false;
+                           for (auto& e : h)
+                               if (e.first == how) {
+                                   e.second += n;
+                                   merged = true;
+                               }
+                           if (!merged) h.push_back({how, n});
+                           pooled[k][how] += n;
+                           events[k] += n;
                        }
-                       cdp::interrupt::poll();
-                   });
-        const cp::Hist p = cp::population_distribution(pooled);
-        const double a = cp::estimate_prior_strength(customers, p);
+                   }
+                   cdp::interrupt::poll();
+               });
+    for (int k = 0; k < kN; ++k) {
+        const cp::Hist p = cp::population_distribution(pooled[k]);
+        const double a = cp::estimate_prior_strength(customers[k], p);
         std::vector<double> pv(p.begin(), p.end());
         spi.exec(
             "INSERT INTO cdp.send_time_models (channel, prior_strength, customers, events, distribution) "
             "VALUES ($1, $2, $3, $4, $5)",
-            {{TEXTOID, cdp::pg::text_datum(ch)},
+            {{TEXTOID, cdp::pg::text_datum(kChannels[k])},
              {FLOAT8OID, Float8GetDatum(a)},
-             {INT8OID, Int64GetDatum(int64(customers.size()))},
-             {FLOAT8OID, Float8GetDatum(events)},
+             {INT8OID, Int64GetDatum(int64(customers[k].size()))},
+             {FLOAT8OID, Float8GetDatum(events[k])},
              {FLOAT8ARRAYOID, f8_array(pv)}});
     }
 }
@@ -127,7 +149,8 @@ std::string best_send_time(int64 customer, const std::string& channel_in) {
     } else {
         // No stored model: the live population (slow on big data; CALL cdp.refresh_send_times()).
         cp::Hist pooled{};
-        spi.exec("SELECT how, events::bigint FROM cdp._send_time_counts($1, NULL)", {{TEXTOID, cdp::pg::text_datum(ch)}});
+        spi.exec("SELECT how, events::bigint FROM cdp._send_time_counts(cdp._channel_events($1), NULL)",
+                 {{TEXTOID, cdp::pg::text_datum(ch)}});
         for (uint64 i = 0; i < spi.rows(); ++i) {
             int how = int(*spi.get_int64(i, 0));
             if (how >= 0 && how < cp::kHoursOfWeek) pooled[how] += double(*spi.get_int64(i, 1));

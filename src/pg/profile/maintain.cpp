@@ -57,12 +57,17 @@ std::string build_update(const std::string& obj, const std::string& derived, boo
               "LEFT JOIN cdp.events e ON e.record_id = r.record_id GROUP BY c.customer_id"
             : "FROM unnest($1::int8[]) AS c(customer_id) LEFT JOIN cdp.records r ON r.customer_id = "
               "c.customer_id LEFT JOIN cdp.events e ON e.record_id = r.record_id GROUP BY c.customer_id";
-    return "UPDATE cdp.profiles p SET computed = x.j, updated_at = now() FROM ("
+    // Keys written by the predict area (predicted_<name>, score_<name>) are
+    // not computed here: they are kept as they are.
+    const std::string kept =
+        "coalesce((SELECT jsonb_object_agg(k.key, k.value) FROM jsonb_each(p.computed) k "
+        "WHERE k.key ~ '^(predicted|score)_'), '{}'::jsonb)";
+    return "UPDATE cdp.profiles p SET computed = x.j || " + kept + ", updated_at = now() FROM ("
            "SELECT b.customer_id, jsonb_strip_nulls(b.j || cdp._rfm_scores(b.j, (SELECT s.rfm_cuts FROM "
            "cdp.computed_state s))) AS j FROM ("
            "SELECT a.customer_id, " +
            derived + " AS j FROM (SELECT c.customer_id, " + obj + " AS j " + from +
-           ") a) b OFFSET 0) x WHERE p.customer_id = x.customer_id AND p.computed IS DISTINCT FROM x.j";
+           ") a) b OFFSET 0) x WHERE p.customer_id = x.customer_id AND p.computed IS DISTINCT FROM x.j || " + kept;
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {

@@ -34,7 +34,10 @@ std::string region_code(std::string_view region) {
 
 // For the error message: at most 40 bytes of what the caller passed.
 std::string shown(std::string_view region) {
-    std::string s(region.substr(0, 40));
+    std::size_t n = region.size() > 40 ? 40 : region.size();
+    // Cut on a UTF-8 character boundary (never inside a multi-byte sequence).
+    while (n < region.size() && n > 0 && (static_cast<unsigned char>(region[n]) & 0xC0) == 0x80) --n;
+    std::string s(region.substr(0, n));
     for (auto& c : s)
         if (static_cast<unsigned char>(c) < 0x20) c = '?';
     return region.size() > 40 ? s + "..." : s;

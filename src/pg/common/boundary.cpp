@@ -13,7 +13,15 @@ void copy(char* dst, std::size_t cap, const char* src) noexcept {
         dst[0] = '\0';
         return;
     }
-    std::snprintf(dst, cap, "%s", src);
+    // Truncate on a UTF-8 character boundary: a cut inside a multi-byte
+    // sequence would make the error message itself invalid in the encoding.
+    std::size_t n = std::strlen(src);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && (static_cast<unsigned char>(src[n]) & 0xC0) == 0x80) --n;
+    }
+    std::memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 bool interrupt_probe() {

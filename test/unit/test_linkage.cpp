@@ -51,3 +51,23 @@ TEST(LinkageEm, RecoversKnownM) {
     lk::em_train(vecs, {3, 3, 3}, again, 200, 1e-9);
     EXPECT_EQ(again.lambda, model.lambda);
 }
+
+#include "core/linkage/cluster.h"
+
+TEST(LinkageCluster, ChainOfWeakLinksDoesNotGlueTwoPeople) {
+    // 0-1 and 2-3 are strong pairs; 1-2 a weak bridge above threshold; 0-3
+    // scored and clearly different: the bridge must not merge {0,1} and {2,3}.
+    std::vector<lk::ScoredPair> pairs = {
+        {0, 1, 0.99}, {2, 3, 0.98}, {1, 2, 0.6}, {0, 3, 0.001}};
+    auto rep = lk::cluster_pairs(4, pairs, 0.5, 0.01);
+    EXPECT_EQ(rep[0], rep[1]);
+    EXPECT_EQ(rep[2], rep[3]);
+    EXPECT_NE(rep[1], rep[2]);
+    // Without the contradicting pair the bridge merges all four.
+    pairs.pop_back();
+    rep = lk::cluster_pairs(4, pairs, 0.5, 0.01);
+    EXPECT_EQ(rep[0], rep[3]);
+    // Below threshold nothing links.
+    rep = lk::cluster_pairs(4, pairs, 0.995, 0.01);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(rep[i], i);
+}

@@ -71,3 +71,13 @@ TEST(LinkageCluster, ChainOfWeakLinksDoesNotGlueTwoPeople) {
     rep = lk::cluster_pairs(4, pairs, 0.995, 0.01);
     for (int i = 0; i < 4; ++i) EXPECT_EQ(rep[i], i);
 }
+
+TEST(LinkageEm, EstimateUFromRandomPairs) {
+    std::vector<std::vector<uint8_t>> v;
+    for (int i = 0; i < 998; ++i) v.push_back({1});
+    v.push_back({2});
+    v.push_back({0});  // not comparable: ignored
+    auto u = lk::estimate_u(v, {3});
+    EXPECT_NEAR(u[0][1], 999.0 / 1001.0, 1e-12);
+    EXPECT_NEAR(u[0][2], 2.0 / 1001.0, 1e-12);
+}

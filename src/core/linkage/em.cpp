@@ -28,6 +28,21 @@ int compare_dates(int y1, int m1, int d1, int y2, int m2, int d2) {
     return 1;
 }
 
+std::vector<std::vector<double>> estimate_u(
+    const std::vector<std::vector<uint8_t>>& random_vectors, const std::vector<int>& levels) {
+    std::vector<std::vector<double>> u(levels.size());
+    for (std::size_t c = 0; c < levels.size(); ++c) {
+        std::vector<double> cnt(levels[c], 0.0);
+        for (const auto& v : random_vectors)
+            if (c < v.size() && v[c] != 0 && v[c] < levels[c]) cnt[v[c]] += 1;
+        double s = 0;
+        for (int l = 1; l < levels[c]; ++l) s += cnt[l] + 1;
+        u[c].assign(levels[c], 0.0);
+        for (int l = 1; l < levels[c]; ++l) u[c][l] = (cnt[l] + 1) / s;
+    }
+    return u;
+}
+
 double match_probability(const EmModel& model, const std::vector<uint8_t>& v) {
     double logbf = std::log(model.lambda / (1.0 - model.lambda));
     for (std::size_t c = 0; c < v.size() && c < model.m.size(); ++c) {

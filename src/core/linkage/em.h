@@ -24,6 +24,11 @@ void em_train(const std::vector<std::vector<uint8_t>>& vectors,
               const std::vector<int>& levels, EmModel& model,
               int max_iter = 50, double tol = 1e-6);
 
+// u probabilities from the comparison vectors of random (mostly non-matching)
+// pairs: level frequencies with add-one smoothing; level 0 is ignored.
+std::vector<std::vector<double>> estimate_u(
+    const std::vector<std::vector<uint8_t>>& random_vectors, const std::vector<int>& levels);
+
 // Posterior match probability of one vector.
 double match_probability(const EmModel& model, const std::vector<uint8_t>& v);
 

@@ -84,7 +84,6 @@ CREATE FUNCTION cdp._tz_ok(tz text) RETURNS boolean
     LANGUAGE C STABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp;
 REVOKE ALL ON FUNCTION cdp._tz_ok(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cdp._tz_ok(text) TO cdp_reader;
 COMMENT ON FUNCTION cdp._tz_ok(text) IS 'Is tz a time zone name the server knows?';
 
 CREATE FUNCTION cdp._channel_events(channel text) RETURNS text[]
@@ -96,7 +95,6 @@ CREATE FUNCTION cdp._channel_events(channel text) RETURNS text[]
         WHEN 'sms' THEN ARRAY['SMS Link Clicked', 'Order Completed']
         WHEN 'any' THEN ARRAY['Order Completed'] END;
 REVOKE ALL ON FUNCTION cdp._channel_events(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cdp._channel_events(text) TO cdp_reader;
 COMMENT ON FUNCTION cdp._channel_events(text) IS
     'Engagement events of a channel (email, push, sms, any); purchases count for every channel. NULL for an unknown channel.';
 

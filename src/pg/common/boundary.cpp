@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/common/interrupt.h"
+#include "pg/common/init.h"
 
 namespace cdp::pg {
 
@@ -92,6 +93,27 @@ void raise(const ErrorBox& box) {
 
 void install_interrupt_probe() { cdp::interrupt::set_probe(&interrupt_probe); }
 
+namespace detail {
+int guarded_depth = 0;
+namespace {
+MemoryContext error_cxt = nullptr;
+}
+void reset_error_context() noexcept {
+    if (error_cxt != nullptr) MemoryContextReset(error_cxt);
+}
+}  // namespace detail
+
+namespace {
+// Made when the library loads (_PG_init), so that saving an error never
+// needs to create it.
+void create_error_context() {
+    detail::error_cxt = AllocSetContextCreate(TopMemoryContext, "cdp saved errors", ALLOCSET_SMALL_SIZES);
+}
+CDP_MODULE_INIT(create_error_context);
+
+MemoryContext error_context() { return detail::error_cxt != nullptr ? detail::error_cxt : TopMemoryContext; }
+}  // namespace
+
 void pg_call_impl(void (*fn)(void*), void* arg) {
     MemoryContext oldcxt = CurrentMemoryContext;
     ErrorData* volatile edata = nullptr;
@@ -99,8 +121,11 @@ void pg_call_impl(void (*fn)(void*), void* arg) {
     { fn(arg); }
     PG_CATCH();
     {
-        MemoryContextSwitchTo(oldcxt);
+        // CopyErrorData() refuses to run in ErrorContext; the copy goes to
+        // the context of saved errors, which outlives the C++ unwinding.
+        MemoryContextSwitchTo(error_context());
         edata = CopyErrorData();
+        MemoryContextSwitchTo(oldcxt);
         FlushErrorState();
     }
     PG_END_TRY();

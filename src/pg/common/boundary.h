@@ -63,8 +63,20 @@ void capture(ErrorBox& box, const std::exception_ptr& ep) noexcept;
 void install_interrupt_probe();
 
 namespace detail {
+// Errors caught by pg_call() are copied into a memory context of their own
+// (a child of TopMemoryContext), so that nothing freed while C++ unwinds
+// (SPI_finish in ~Spi, a reset per-tuple context) takes the saved error with
+// it before raise() re-throws it.  The outermost guarded() call empties it on
+// entry, when no saved error can still be referenced.
+extern int guarded_depth;
+void reset_error_context() noexcept;
+
 template <class F, class R>
 bool run(F& f, R& result, ErrorBox& box) noexcept {
+    if (guarded_depth++ == 0) reset_error_context();
+    struct Leave {
+        ~Leave() { --guarded_depth; }
+    } leave;
     try {
         result = f();
         return true;

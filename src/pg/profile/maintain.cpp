@@ -4,6 +4,8 @@
 #include "pg/common/pg.h"
 
 extern "C" {
+#include "catalog/namespace.h"
+#include "utils/lsyscache.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
@@ -248,6 +250,16 @@ void recompute_computed_with(Spi& spi, const std::vector<int64>& ids, bool all) 
 
 }  // namespace
 
+bool schema_installed() {
+    bool ok = false;
+    pg_call([&]() noexcept {
+        Oid nsp = get_namespace_oid("cdp", true);
+        ok = OidIsValid(nsp) && OidIsValid(get_relname_relid("profiles", nsp)) &&
+             OidIsValid(get_relname_relid("suppressions", nsp));
+    });
+    return ok;
+}
+
 TimestampTz clock_now() {
     TimestampTz t = GetCurrentTransactionStartTimestamp();
     if (test_now != nullptr && test_now[0] != '\0') {
@@ -261,7 +273,7 @@ TimestampTz clock_now() {
 }
 
 void customers_changed(const std::vector<int64>& in) {
-    if (!maintain_profiles) return;
+    if (!maintain_profiles || !schema_installed()) return;
     std::vector<int64> ids;
     for (int64 c : in)
         if (c != 0) ids.push_back(c);
@@ -285,7 +297,7 @@ void customers_changed(const std::vector<int64>& ids, int64 also) {
 }
 
 void records_changed(const std::vector<Datum>& record_ids) {
-    if (record_ids.empty() || !maintain_profiles) return;
+    if (record_ids.empty() || !maintain_profiles || !schema_installed()) return;
     std::vector<int64> rids;
     rids.reserve(record_ids.size());
     for (Datum d : record_ids) rids.push_back(DatumGetInt64(d));
@@ -392,12 +404,13 @@ void apply_message_consents(const std::vector<Datum>& record_ids, const std::vec
 
 void records_changed(const std::vector<Datum>& record_ids, const std::vector<Datum>& contexts,
                      const std::vector<Datum>& times) {
-    if (!maintain_profiles) return;
+    if (!maintain_profiles || !schema_installed()) return;
     apply_message_consents(record_ids, contexts, times);
     records_changed(record_ids);
 }
 
 void customer_split(int64 kept, const std::vector<int64>& ids) {
+    if (!schema_installed()) return;
     std::vector<int64> parts;
     for (int64 c : ids)
         if (c != kept && c != 0) parts.push_back(c);
@@ -421,7 +434,7 @@ void customer_split(int64 kept, const std::vector<int64>& ids) {
 }
 
 void rebuild_all(bool force) {
-    if (!maintain_profiles && !force) return;
+    if ((!maintain_profiles && !force) || !schema_installed()) return;
     std::vector<int64> ids;
     {
         Spi spi;

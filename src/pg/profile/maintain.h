@@ -40,6 +40,10 @@ struct Compiled {
     std::vector<std::pair<std::string, std::string>> days_since;  // (trait, timestamp trait)
 };
 
+// False while the database still has an older cdp schema (the library was
+// upgraded, ALTER EXTENSION cdp UPDATE not yet run): the hooks then do nothing.
+bool schema_installed();
+
 void customers_changed(const std::vector<int64>& ids);
 void customers_changed(const std::vector<int64>& ids, int64 also);
 void records_changed(const std::vector<Datum>& record_ids);

@@ -11,12 +11,14 @@ extern "C" {
 #include "pg/common/convert.h"
 #include "pg/common/spi.h"
 #include "pg/identity/graph.h"
+#include "pg/profile/maintain.h"
 #include "pg/profile/suppress.h"
 
 namespace cdp::pg::profile {
 
 std::vector<bool> suppressed_flags(const std::vector<const std::vector<cdp::ingest::Identifier>*>& lists) {
     std::vector<bool> out(lists.size(), false);
+    if (!schema_installed()) return out;
     Spi spi;
     spi.exec_prepared("SELECT 1 FROM cdp.suppressions LIMIT 1", {});
     if (spi.rows() == 0) return out;

@@ -390,7 +390,8 @@ TEST(IngestTimestamp, RangeLimits) {
 TEST(IngestTime, OutOfRangeTimestampRejected) {
     auto m = track();
     m.timestamp = Field::str("9999-12-31T23:59:59.9999999Z");
-    EXPECT_EQ(error_of(m), "timestamp \"9999-12-31T23:59:59.9999999Z\" is outside 0001-01-01 .. 9999-12-31 (UTC)");
+    EXPECT_EQ(error_of(m),
+              "timestamp \"9999-12-31T23:59:59.9999999Z\" is outside 0001-01-01 .. 9999-12-31 (UTC)");
     m.timestamp = Field::str("9999-12-31T23:59:59.999999Z");
     EXPECT_EQ(error_of(m), "(accepted)");
 }

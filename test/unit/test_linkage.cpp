@@ -30,8 +30,7 @@ TEST(LinkageEm, RecoversKnownM) {
     for (int i = 0; i < 200000; ++i) {
         bool match = U(rng) < lambda;
         std::vector<uint8_t> v(3);
-        for (int c = 0; c < 3; ++c)
-            v[c] = U(rng) < (match ? m_agree[c] : u_agree[c]) ? 2 : 1;
+        for (int c = 0; c < 3; ++c) v[c] = U(rng) < (match ? m_agree[c] : u_agree[c]) ? 2 : 1;
         vecs.push_back(v);
     }
     lk::EmModel model;
@@ -57,8 +56,7 @@ TEST(LinkageEm, RecoversKnownM) {
 TEST(LinkageCluster, ChainOfWeakLinksDoesNotGlueTwoPeople) {
     // 0-1 and 2-3 are strong pairs; 1-2 a weak bridge above threshold; 0-3
     // scored and clearly different: the bridge must not merge {0,1} and {2,3}.
-    std::vector<lk::ScoredPair> pairs = {
-        {0, 1, 0.99}, {2, 3, 0.98}, {1, 2, 0.6}, {0, 3, 0.001}};
+    std::vector<lk::ScoredPair> pairs = {{0, 1, 0.99}, {2, 3, 0.98}, {1, 2, 0.6}, {0, 3, 0.001}};
     auto rep = lk::cluster_pairs(4, pairs, 0.5, 0.01);
     EXPECT_EQ(rep[0], rep[1]);
     EXPECT_EQ(rep[2], rep[3]);

@@ -177,10 +177,11 @@ TEST(NormalizeEmail, NonAsciiDomainLabelsMustBeValid) {
 TEST(NormalizeEmail, NonAsciiLocalPartMustBeLettersOrDigits) {
     // Documented rule: non-ASCII code points of the local part are letters
     // or digits; combining marks only after a letter or digit.
-    EXPECT_EQ(norm("\u0301\u0301@example.com"), "<null>");      // only combining marks
-    EXPECT_EQ(norm("\U0001F600@example.com"), "<null>");        // emoji
-    EXPECT_EQ(norm("a.\u0301@example.com"), "<null>");          // mark starting an atom
-    EXPECT_EQ(norm("mario\u2603@example.com"), "<null>");       // symbol (snowman)
+    EXPECT_EQ(norm("\u0301\u0301@example.com"), "<null>");                    // only combining marks
+    EXPECT_EQ(norm("\U0001F600@example.com"), "<null>");                      // emoji
+    EXPECT_EQ(norm("a.\u0301@example.com"), "<null>");                        // mark starting an atom
+    EXPECT_EQ(norm("mario\u2603@example.com"), "<null>");                     // symbol (snowman)
     EXPECT_EQ(norm("\u0661\u0662@example.com"), "\u0661\u0662@example.com");  // Arabic-Indic digits
-    EXPECT_EQ(norm("q\u0307\u0323@example.com"), "q\u0323\u0307@example.com");  // letter + marks (canonical order)
+    EXPECT_EQ(norm("q\u0307\u0323@example.com"),
+              "q\u0323\u0307@example.com");  // letter + marks (canonical order)
 }

@@ -100,10 +100,10 @@ TEST(PredictFeatures, RecencyFrequencyAndLabel) {
     auto names = cp::feature_names(fs);
     ASSERT_EQ(f.size(), names.size());
     EXPECT_EQ(names[1], "recency_days");
-    EXPECT_DOUBLE_EQ(f[1], 10);                   // last order day 20
-    EXPECT_DOUBLE_EQ(f[3], std::log1p(2.0));      // two orders before the cut-off
-    EXPECT_DOUBLE_EQ(f[4], std::log1p(40.0));     // monetary
-    EXPECT_DOUBLE_EQ(f[5], 20);                   // mean gap
+    EXPECT_DOUBLE_EQ(f[1], 10);                // last order day 20
+    EXPECT_DOUBLE_EQ(f[3], std::log1p(2.0));   // two orders before the cut-off
+    EXPECT_DOUBLE_EQ(f[4], std::log1p(40.0));  // monetary
+    EXPECT_DOUBLE_EQ(f[5], 20);                // mean gap
     EXPECT_TRUE(cp::label_at(c, 30 * day, 30 * day, 0));
     EXPECT_FALSE(cp::label_at(c, 30 * day, 5 * day, 0));
     EXPECT_FALSE(cp::features_at(c, 0, fs, nullptr, f));  // nothing strictly before
@@ -241,7 +241,8 @@ TEST(PredictSpec, DurationsSpecsAndScores) {
     EXPECT_THROW(cp::parse_duration("soon", "x"), cdp::Error);
     EXPECT_THROW(cp::parse_duration("-3 days", "x"), cdp::Error);
     EXPECT_THROW(cp::parse_duration("3 fortnights", "x"), cdp::Error);
-    auto s = cp::parse_prediction_spec(R"({"target":{"event":"Order Completed","within":"30 days"},"traits":["rfm_monetary"]})");
+    auto s = cp::parse_prediction_spec(
+        R"({"target":{"event":"Order Completed","within":"30 days"},"traits":["rfm_monetary"]})");
     EXPECT_EQ(s.target_event, "Order Completed");
     EXPECT_EQ(s.traits.size(), 1u);
     try {
@@ -250,7 +251,8 @@ TEST(PredictSpec, DurationsSpecsAndScores) {
     } catch (const cdp::Error& e) {
         EXPECT_NE(std::string(e.what()).find("$.target.within"), std::string::npos);
     }
-    EXPECT_THROW(cp::parse_prediction_spec(R"({"target":{"event":"X","within":"1 day"},"bogus":1})"), cdp::Error);
+    EXPECT_THROW(cp::parse_prediction_spec(R"({"target":{"event":"X","within":"1 day"},"bogus":1})"),
+                 cdp::Error);
     EXPECT_THROW(cp::parse_prediction_spec("{}"), cdp::Error);
     EXPECT_THROW(cp::parse_prediction_spec("not json"), cdp::Error);
     auto sc = cp::compile_score(R"({"rules":[{"event":"Email Opened","points":5,"half_life":"7 days"},

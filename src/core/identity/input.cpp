@@ -72,9 +72,10 @@ Error bad_value(const std::string& type, const JsonItem& x) {
 }
 void check_value_length(const std::string& type, const std::string& value) {
     if (value.size() > limits::kMaxKeyBytes)
-        throw Error("identifier \"" + type + "\" has a value longer than " + std::to_string(limits::kMaxKeyBytes) +
-                        " bytes",
-                    sqlstate::kInvalidParameterValue, "value starts with: " + cdp::json::quote(value.substr(0, 40)));
+        throw Error("identifier \"" + type + "\" has a value longer than " +
+                        std::to_string(limits::kMaxKeyBytes) + " bytes",
+                    sqlstate::kInvalidParameterValue,
+                    "value starts with: " + cdp::json::quote(value.substr(0, 40)));
 }
 }  // namespace
 
@@ -149,7 +150,8 @@ void check_source(std::string_view source) {
     if (chars > limits::kMaxSourceChars)
         throw Error("source is longer than " + std::to_string(limits::kMaxSourceChars) + " characters (" +
                         std::to_string(chars) + ")",
-                    sqlstate::kInvalidParameterValue, "source starts with: " + cdp::json::quote(source.substr(0, 40)));
+                    sqlstate::kInvalidParameterValue,
+                    "source starts with: " + cdp::json::quote(source.substr(0, 40)));
 }
 
 void check_record_key(std::string_view source, std::string_view source_key) {

@@ -222,8 +222,9 @@ Mapped map_message(const RawMessage& m, const Envelope& env) {
     // originalTimestamp): such a message is refused, never stored with a
     // timestamp the database cannot read back.
     if (!in_range(out.occurred_at))
-        reject("timestamp corrected for clock skew (receivedAt - (sentAt - originalTimestamp)) is outside "
-               "0001-01-01 .. 9999-12-31");
+        reject(
+            "timestamp corrected for clock skew (receivedAt - (sentAt - originalTimestamp)) is outside "
+            "0001-01-01 .. 9999-12-31");
     if (!in_range(out.received_at)) reject("receivedAt is outside 0001-01-01 .. 9999-12-31");
     return out;
 }

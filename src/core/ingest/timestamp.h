@@ -14,8 +14,8 @@ using Micros = std::int64_t;
 // 9999-12-31T23:59:59.999999Z (well inside PostgreSQL's timestamptz range,
 // and what ISO-8601 four-digit years can write).  A parsed or computed
 // value outside it is refused by the ingest mapping, never stored.
-inline constexpr Micros kMinMicros = -62135596800LL * 1000000;           // 0001-01-01T00:00:00Z
-inline constexpr Micros kMaxMicros = 253402300800LL * 1000000 - 1;       // 9999-12-31T23:59:59.999999Z
+inline constexpr Micros kMinMicros = -62135596800LL * 1000000;      // 0001-01-01T00:00:00Z
+inline constexpr Micros kMaxMicros = 253402300800LL * 1000000 - 1;  // 9999-12-31T23:59:59.999999Z
 inline constexpr bool in_range(Micros t) noexcept { return t >= kMinMicros && t <= kMaxMicros; }
 
 // Parse an ISO-8601 / RFC 3339 date-time:

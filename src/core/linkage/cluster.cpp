@@ -12,8 +12,7 @@ uint64_t key(int64_t a, int64_t b) {
 }
 }  // namespace
 
-std::vector<int64_t> cluster_pairs(int64_t n, std::vector<ScoredPair> pairs,
-                                   double threshold, double veto) {
+std::vector<int64_t> cluster_pairs(int64_t n, std::vector<ScoredPair> pairs, double threshold, double veto) {
     std::unordered_map<uint64_t, double> score;
     score.reserve(pairs.size() * 2);
     for (const auto& sp : pairs) score[key(sp.a, sp.b)] = sp.p;

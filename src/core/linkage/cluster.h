@@ -11,12 +11,11 @@
 namespace cdp::linkage {
 
 struct ScoredPair {
-    int64_t a = 0, b = 0;   // record indexes 0..n-1
-    double p = 0;           // match probability
+    int64_t a = 0, b = 0;  // record indexes 0..n-1
+    double p = 0;          // match probability
 };
 
 // Returns the cluster representative (smallest member index) per record.
-std::vector<int64_t> cluster_pairs(int64_t n, std::vector<ScoredPair> pairs,
-                                   double threshold, double veto);
+std::vector<int64_t> cluster_pairs(int64_t n, std::vector<ScoredPair> pairs, double threshold, double veto);
 
 }  // namespace cdp::linkage

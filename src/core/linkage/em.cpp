@@ -28,8 +28,8 @@ int compare_dates(int y1, int m1, int d1, int y2, int m2, int d2) {
     return 1;
 }
 
-std::vector<std::vector<double>> estimate_u(
-    const std::vector<std::vector<uint8_t>>& random_vectors, const std::vector<int>& levels) {
+std::vector<std::vector<double>> estimate_u(const std::vector<std::vector<uint8_t>>& random_vectors,
+                                            const std::vector<int>& levels) {
     std::vector<std::vector<double>> u(levels.size());
     for (std::size_t c = 0; c < levels.size(); ++c) {
         std::vector<double> cnt(levels[c], 0.0);
@@ -53,9 +53,8 @@ double match_probability(const EmModel& model, const std::vector<uint8_t>& v) {
     return 1.0 / (1.0 + std::exp(-logbf));
 }
 
-void em_train(const std::vector<std::vector<uint8_t>>& vectors,
-              const std::vector<int>& levels, EmModel& model, int max_iter,
-              double tol) {
+void em_train(const std::vector<std::vector<uint8_t>>& vectors, const std::vector<int>& levels,
+              EmModel& model, int max_iter, double tol) {
     const std::size_t nc = levels.size();
     if (model.m.size() != nc) {
         model.m.assign(nc, {});

@@ -9,9 +9,9 @@
 namespace cdp::linkage {
 
 struct EmModel {
-    double lambda = 0.01;                        // prior P(match)
-    std::vector<std::vector<double>> m;          // m[c][level]
-    std::vector<std::vector<double>> u;          // u[c][level]
+    double lambda = 0.01;                // prior P(match)
+    std::vector<std::vector<double>> m;  // m[c][level]
+    std::vector<std::vector<double>> u;  // u[c][level]
 };
 
 // Date comparison level: 4 exact, 3 day/month swapped, 2 one digit differs,
@@ -20,14 +20,13 @@ int compare_dates(int y1, int m1, int d1, int y2, int m2, int d2);
 
 // Runs EM with u fixed (estimated from random pairs); re-estimates m and
 // lambda.  Deterministic.  levels[c] = number of levels incl. level 0.
-void em_train(const std::vector<std::vector<uint8_t>>& vectors,
-              const std::vector<int>& levels, EmModel& model,
-              int max_iter = 50, double tol = 1e-6);
+void em_train(const std::vector<std::vector<uint8_t>>& vectors, const std::vector<int>& levels,
+              EmModel& model, int max_iter = 50, double tol = 1e-6);
 
 // u probabilities from the comparison vectors of random (mostly non-matching)
 // pairs: level frequencies with add-one smoothing; level 0 is ignored.
-std::vector<std::vector<double>> estimate_u(
-    const std::vector<std::vector<uint8_t>>& random_vectors, const std::vector<int>& levels);
+std::vector<std::vector<double>> estimate_u(const std::vector<std::vector<uint8_t>>& random_vectors,
+                                            const std::vector<int>& levels);
 
 // Posterior match probability of one vector.
 double match_probability(const EmModel& model, const std::vector<uint8_t>& v);

@@ -123,7 +123,8 @@ double gbt_logit(const Gbt& m, const double* x) {
     for (const auto& t : m.trees) {
         int nd = 0;
         while (t[size_t(nd)].feature >= 0)
-            nd = x[t[size_t(nd)].feature] <= t[size_t(nd)].threshold ? t[size_t(nd)].left : t[size_t(nd)].right;
+            nd = x[t[size_t(nd)].feature] <= t[size_t(nd)].threshold ? t[size_t(nd)].left
+                                                                     : t[size_t(nd)].right;
         z += m.learning_rate * t[size_t(nd)].value;
     }
     return z;
@@ -144,7 +145,8 @@ std::vector<double> gbt_contributions(const Gbt& m, const double* x, size_t d) {
         while (t[size_t(nd)].feature >= 0) {
             const TreeNode& node = t[size_t(nd)];
             const int nx = x[node.feature] <= node.threshold ? node.left : node.right;
-            if (size_t(node.feature) < d) c[size_t(node.feature)] += m.learning_rate * (t[size_t(nx)].value - node.value);
+            if (size_t(node.feature) < d)
+                c[size_t(node.feature)] += m.learning_rate * (t[size_t(nx)].value - node.value);
             nd = nx;
         }
     }

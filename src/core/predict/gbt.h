@@ -11,10 +11,10 @@
 namespace cdp::predict {
 
 struct TreeNode {
-    int feature = -1;        // -1: leaf
-    double threshold = 0;    // go left when x[feature] <= threshold
+    int feature = -1;      // -1: leaf
+    double threshold = 0;  // go left when x[feature] <= threshold
     int left = -1, right = -1;
-    double value = 0;        // leaf output, or the node's Newton value (for explanations)
+    double value = 0;  // leaf output, or the node's Newton value (for explanations)
 };
 
 struct Gbt {

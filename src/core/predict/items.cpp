@@ -115,9 +115,9 @@ std::vector<Recommendation> recommend(const std::vector<HistoryItem>& history,
         } else {
             r.kind = Recommendation::kSimilar;
             r.because = a.because;
-            r.similarity = hist.count(a.because) ? a.best / (hist[a.because]->purchases +
-                                                               view_weight * hist[a.because]->views)
-                                                 : 0;
+            r.similarity = hist.count(a.because)
+                               ? a.best / (hist[a.because]->purchases + view_weight * hist[a.because]->views)
+                               : 0;
         }
         if (a.rep > 0 || a.nb > 0) out.push_back(std::move(r));
     }

@@ -50,8 +50,8 @@ struct HistoryItem {
     std::string product;
     double purchases = 0;  // orders containing it (net)
     double views = 0;
-    double recency = 0;    // sum over purchases of 0.5^(age / half-life)
-    double popularity = 0; // distinct buyers of the product
+    double recency = 0;     // sum over purchases of 0.5^(age / half-life)
+    double popularity = 0;  // distinct buyers of the product
 };
 struct NeighborRow {
     std::string from, to;
@@ -66,8 +66,8 @@ struct Recommendation {
     std::string product;
     double score;
     enum Kind { kSimilar, kRepeat, kPopular } kind;
-    std::string because;     // the history item that contributed most (kSimilar)
-    double similarity = 0;   // its similarity
+    std::string because;    // the history item that contributed most (kSimilar)
+    double similarity = 0;  // its similarity
 };
 
 // Score of an item j not bought: 0.5 * (nb_j + buyers_j / max buyers), with

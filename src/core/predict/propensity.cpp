@@ -15,12 +15,11 @@ constexpr double kWindows[] = {30, 90, 180};
 }  // namespace
 
 std::vector<std::string> feature_names(const FeatureSpec& spec) {
-    std::vector<std::string> n = {"has_order",          "recency_days",        "log_recency_days",
-                                  "log_frequency",      "log_monetary",        "mean_gap_days",
-                                  "sd_gap_days",        "recency_over_gap",    "tenure_days",
-                                  "log_basket_items",   "log_orders_30d",      "log_orders_90d",
-                                  "log_orders_180d",    "trend_90d",           "days_since_last_event",
-                                  "log_events_30d",     "log_events_90d"};
+    std::vector<std::string> n = {
+        "has_order",      "recency_days",   "log_recency_days", "log_frequency", "log_monetary",
+        "mean_gap_days",  "sd_gap_days",    "recency_over_gap", "tenure_days",   "log_basket_items",
+        "log_orders_30d", "log_orders_90d", "log_orders_180d",  "trend_90d",     "days_since_last_event",
+        "log_events_30d", "log_events_90d"};
     for (uint32_t t : spec.count_types)
         for (double w : kWindows)
             n.push_back("log_count_" + (t < spec.types.size() ? spec.types[t] : std::string("?")) + "_" +
@@ -57,8 +56,10 @@ bool features_at(const CustomerEvents& c, double cutoff, const FeatureSpec& spec
         monetary += std::max(0.0, e.value);
         items += e.items;
         if (age <= 30) ++o30;
-        if (age <= 90) ++o90;
-        else if (age <= 180) ++oprev90;
+        if (age <= 90)
+            ++o90;
+        else if (age <= 180)
+            ++oprev90;
         if (age <= 180) ++o180;
     }
     const double tenure = (cutoff - first) / kDay;
@@ -172,7 +173,8 @@ LogReg fit_logreg(const std::vector<double>& X, size_t d, const std::vector<int>
     for (int it = 0; it < 100; ++it) {
         std::vector<double> g(p, 0.0), H(p * p, 0.0);
         for (size_t i = 0; i < n; ++i) {
-            for (size_t j = 0; j < d; ++j) z[j] = m.scale[j] > 0 ? (X[i * d + j] - m.mean[j]) / m.scale[j] : 0.0;
+            for (size_t j = 0; j < d; ++j)
+                z[j] = m.scale[j] > 0 ? (X[i * d + j] - m.mean[j]) / m.scale[j] : 0.0;
             z[d] = 1.0;
             double eta = 0;
             for (size_t j = 0; j < p; ++j) eta += beta[j] * z[j];

@@ -25,7 +25,7 @@ struct CustomerEvents {
 };
 
 struct FeatureSpec {
-    std::vector<std::string> types;  // event names (index = Ev::type)
+    std::vector<std::string> types;     // event names (index = Ev::type)
     uint32_t order_type = UINT32_MAX;   // "Order Completed" (net of refunds), if present
     uint32_t target_type = UINT32_MAX;  // the target event
     std::vector<uint32_t> count_types;  // event types counted per window

@@ -56,10 +56,10 @@ std::pair<int, double> best_window(const Hist& dist, int window = 1);
 int mode_hour(const Hist& dist);
 
 struct SendTime {
-    int how = 0;              // hour of week
-    double confidence = 0.0;  // posterior mass of how-1 .. how+1
-    double events = 0.0;      // the customer's events
-    double weight = 0.0;      // n / (n + A): the customer's share of the decision
+    int how = 0;                            // hour of week
+    double confidence = 0.0;                // posterior mass of how-1 .. how+1
+    double events = 0.0;                    // the customer's events
+    double weight = 0.0;                    // n / (n + A): the customer's share of the decision
     const char* decided_by = "population";  // population | customer | blend
 };
 

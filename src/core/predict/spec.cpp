@@ -54,11 +54,16 @@ double parse_duration(std::string_view s, const std::string& what) {
     while (!unit.empty() && unit.back() == ' ') unit.pop_back();
     for (char& c : unit) c = char(std::tolower(static_cast<unsigned char>(c)));
     double mult = 0;
-    if (unit == "d" || unit == "day" || unit == "days") mult = 86400;
-    else if (unit == "h" || unit == "hour" || unit == "hours") mult = 3600;
-    else if (unit == "w" || unit == "week" || unit == "weeks") mult = 7 * 86400;
-    else if (unit == "min" || unit == "minute" || unit == "minutes") mult = 60;
-    else if (unit == "s" || unit == "second" || unit == "seconds") mult = 1;
+    if (unit == "d" || unit == "day" || unit == "days")
+        mult = 86400;
+    else if (unit == "h" || unit == "hour" || unit == "hours")
+        mult = 3600;
+    else if (unit == "w" || unit == "week" || unit == "weeks")
+        mult = 7 * 86400;
+    else if (unit == "min" || unit == "minute" || unit == "minutes")
+        mult = 60;
+    else if (unit == "s" || unit == "second" || unit == "seconds")
+        mult = 1;
     char* end = nullptr;
     double v = n.empty() ? 0 : std::strtod(n.c_str(), &end);
     if (n.empty() || mult == 0 || (end && *end) || !(v > 0) || v * mult > 100 * 366 * 86400.0)
@@ -82,7 +87,8 @@ PredictionSpec parse_prediction_spec(std::string_view text) {
         const std::string& k = it.key();
         if (k == "target") {
             const Json& t = it.value();
-            if (!t.is_object()) bad("prediction spec: $.target must be an object {\"event\":..., \"within\":...}");
+            if (!t.is_object())
+                bad("prediction spec: $.target must be an object {\"event\":..., \"within\":...}");
             for (auto t2 = t.begin(); t2 != t.end(); ++t2)
                 if (t2.key() != "event" && t2.key() != "within")
                     bad("prediction spec: $.target." + t2.key().substr(0, 100) + ": unknown key",
@@ -108,20 +114,24 @@ PredictionSpec parse_prediction_spec(std::string_view text) {
             if (s.l2 < 0 || s.l2 > 1e6) bad("prediction spec: $.l2 must be between 0 and 1e6");
         } else if (k == "min_positives") {
             double v = number_at(it.value(), "prediction spec: $.min_positives");
-            if (v < 1 || v > 1e6 || v != std::floor(v)) bad("prediction spec: $.min_positives must be an integer 1..1e6");
+            if (v < 1 || v > 1e6 || v != std::floor(v))
+                bad("prediction spec: $.min_positives must be an integer 1..1e6");
             s.min_positives = int(v);
         } else {
-            bad("prediction spec: $." + k.substr(0, 100) + ": unknown key", "Keys: target, traits, l2, min_positives.");
+            bad("prediction spec: $." + k.substr(0, 100) + ": unknown key",
+                "Keys: target, traits, l2, min_positives.");
         }
     }
-    if (s.target_event.empty()) bad("prediction spec: $.target is required", "{\"target\":{\"event\":\"Order Completed\",\"within\":\"30 days\"}}");
+    if (s.target_event.empty())
+        bad("prediction spec: $.target is required",
+            "{\"target\":{\"event\":\"Order Completed\",\"within\":\"30 days\"}}");
     return s;
 }
 
 namespace {
 // A condition on profiles.traits (trait) or profiles.computed (computed).
-std::string condition_sql(const std::string& col, const std::string& key, const std::string& op, const Json* value,
-                          const std::string& path) {
+std::string condition_sql(const std::string& col, const std::string& key, const std::string& op,
+                          const Json* value, const std::string& path) {
     const std::string ref = "p." + col + " -> " + lit(key);
     if (op == "exists") return "p." + col + " ? " + lit(key);
     if (op == "not_exists") return "NOT p." + col + " ? " + lit(key);
@@ -130,11 +140,17 @@ std::string condition_sql(const std::string& col, const std::string& key, const 
     if (op == "eq") return ref + " = " + v;
     if (op == "ne") return ref + " IS DISTINCT FROM " + v;
     std::string sqlop;
-    if (op == "gt") sqlop = ">";
-    else if (op == "gte") sqlop = ">=";
-    else if (op == "lt") sqlop = "<";
-    else if (op == "lte") sqlop = "<=";
-    else bad(path + ".op: unknown op \"" + op.substr(0, 50) + "\"", "Ops: eq ne gt gte lt lte exists not_exists.");
+    if (op == "gt")
+        sqlop = ">";
+    else if (op == "gte")
+        sqlop = ">=";
+    else if (op == "lt")
+        sqlop = "<";
+    else if (op == "lte")
+        sqlop = "<=";
+    else
+        bad(path + ".op: unknown op \"" + op.substr(0, 50) + "\"",
+            "Ops: eq ne gt gte lt lte exists not_exists.");
     if (!value->is_number()) bad(path + ".value must be a number for op \"" + op + "\"");
     return "(jsonb_typeof(" + ref + ") = 'number' AND (" + ref + ")::numeric " + sqlop + " " +
            num(value->get<double>()) + ")";
@@ -170,7 +186,8 @@ ScoreSpec compile_score(std::string_view text) {
         const Json& r = rules[i];
         if (!r.is_object()) bad(path + " must be an object");
         for (auto it = r.begin(); it != r.end(); ++it) {
-            static const char* keys[] = {"event", "trait", "computed", "op", "value", "points", "half_life", "within"};
+            static const char* keys[] = {"event", "trait",  "computed",  "op",
+                                         "value", "points", "half_life", "within"};
             bool ok = false;
             for (const char* k : keys) ok = ok || it.key() == k;
             if (!ok)
@@ -185,8 +202,10 @@ ScoreSpec compile_score(std::string_view text) {
             if (!r["event"].is_string() || r["event"].get<std::string>().empty() ||
                 r["event"].get<std::string>().size() > 200)
                 bad(path + ".event must be an event name");
-            if (r.contains("op") || r.contains("value")) bad(path + ": op and value apply to trait conditions");
-            std::string w = "e.event = " + lit(r["event"].get<std::string>()) + " AND e.occurred_at <= $1::timestamptz";
+            if (r.contains("op") || r.contains("value"))
+                bad(path + ": op and value apply to trait conditions");
+            std::string w =
+                "e.event = " + lit(r["event"].get<std::string>()) + " AND e.occurred_at <= $1::timestamptz";
             if (r.contains("within")) {
                 if (!r["within"].is_string()) bad(path + ".within must be a duration");
                 w += " AND e.occurred_at > $1::timestamptz - make_interval(secs => " +
@@ -196,11 +215,17 @@ ScoreSpec compile_score(std::string_view text) {
             if (r.contains("half_life")) {
                 if (!r["half_life"].is_string()) bad(path + ".half_life must be a duration");
                 const double hl = parse_duration(r["half_life"].get<std::string>(), path + ".half_life");
-                p += " * power(0.5::float8, extract(epoch FROM ($1::timestamptz - e.occurred_at))::float8 / " + num(hl) + ")";
+                p +=
+                    " * power(0.5::float8, extract(epoch FROM ($1::timestamptz - e.occurred_at))::float8 / " +
+                    num(hl) + ")";
             }
-            parts.push_back("SELECT r.customer_id, sum(" + p +
-                            ")::float8 AS points FROM cdp.events e JOIN cdp.records r ON r.record_id = e.record_id "
-                            "WHERE r.customer_id IS NOT NULL AND " + w + " GROUP BY r.customer_id");
+            std::string q = "SELECT r.customer_id, sum(";
+            q += p;
+            q += ")::float8 AS points FROM cdp.events e JOIN cdp.records r ON r.record_id = e.record_id "
+                 "WHERE r.customer_id IS NOT NULL AND ";
+            q += w;
+            q += " GROUP BY r.customer_id";
+            parts.push_back(std::move(q));
         } else {
             const bool trait = r.contains("trait");
             const Json& k = trait ? r["trait"] : r["computed"];
@@ -208,10 +233,12 @@ ScoreSpec compile_score(std::string_view text) {
                 bad(path + (trait ? ".trait" : ".computed") + " must be a name");
             if (r.contains("half_life") || r.contains("within"))
                 bad(path + ": half_life and within apply to event rules");
-            const std::string op = r.contains("op") && r["op"].is_string() ? r["op"].get<std::string>() : "exists";
+            const std::string op =
+                r.contains("op") && r["op"].is_string() ? r["op"].get<std::string>() : "exists";
             if (r.contains("op") && !r["op"].is_string()) bad(path + ".op must be a string");
             const Json* v = r.contains("value") ? &r["value"] : nullptr;
-            parts.push_back("SELECT p.customer_id, " + num(pts) + "::float8 AS points FROM cdp.profiles p WHERE " +
+            parts.push_back("SELECT p.customer_id, " + num(pts) +
+                            "::float8 AS points FROM cdp.profiles p WHERE " +
                             condition_sql(trait ? "traits" : "computed", k.get<std::string>(), op, v, path));
         }
     }
@@ -297,8 +324,9 @@ StoredModel model_from_json(std::string_view text) {
         if (t.empty()) throw cdp::Error("stored prediction model is inconsistent", sqlstate::kDataException);
         for (size_t k = 0; k < t.size(); ++k) {
             const auto& nd = t[k];
-            if (nd.feature >= int(d) || (nd.feature >= 0 && (nd.left <= int(k) || nd.right <= int(k) ||
-                                                            nd.left >= int(t.size()) || nd.right >= int(t.size()))))
+            if (nd.feature >= int(d) ||
+                (nd.feature >= 0 && (nd.left <= int(k) || nd.right <= int(k) || nd.left >= int(t.size()) ||
+                                     nd.right >= int(t.size()))))
                 throw cdp::Error("stored prediction model is inconsistent", sqlstate::kDataException);
         }
     }
@@ -318,7 +346,8 @@ std::string report_to_json(const StoredModel& m, const TrainReport& r) {
     j["base_rate"] = r.base_rate;
     j["baselines"] = {{"auc_recency", r.auc_recency}, {"auc_frequency", r.auc_frequency}};
     j["train"] = {{"cutoff", r.train_cutoff}, {"customers", r.train_rows}, {"positives", r.train_positives}};
-    j["validation"] = {{"cutoff", r.valid_cutoff}, {"customers", r.valid_rows}, {"positives", r.valid_positives}};
+    j["validation"] = {
+        {"cutoff", r.valid_cutoff}, {"customers", r.valid_rows}, {"positives", r.valid_positives}};
     j["scored"] = r.scored;
     Json cal = Json::array();
     for (const auto& c : r.calibration)
@@ -337,13 +366,14 @@ std::string explain_to_json(const StoredModel& m, const std::vector<double>& x, 
     j["model"] = m.boosted ? "gradient_boosting" : "logistic_regression";
     j["probability"] = p;
     j["bias"] = m.boosted ? gbt_bias(m.gbt) : m.lr.bias;
-    std::vector<double> c = m.boosted ? gbt_contributions(m.gbt, x.data(), x.size()) : contributions(m.lr, x.data());
+    std::vector<double> c =
+        m.boosted ? gbt_contributions(m.gbt, x.data(), x.size()) : contributions(m.lr, x.data());
     std::vector<size_t> idx(c.size());
     for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return std::abs(c[a]) > std::abs(c[b]); });
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](size_t a, size_t b) { return std::abs(c[a]) > std::abs(c[b]); });
     Json a = Json::array();
-    for (size_t i : idx)
-        a.push_back({{"feature", m.lr.names[i]}, {"value", x[i]}, {"contribution", c[i]}});
+    for (size_t i : idx) a.push_back({{"feature", m.lr.names[i]}, {"value", x[i]}, {"contribution", c[i]}});
     j["contributions"] = a;
     return cdp::json::dump(j);
 }
@@ -388,7 +418,9 @@ namespace cdp::predict {
 std::string recommendations_to_json(const std::vector<Recommendation>& recs) {
     cdp::json::Json a = cdp::json::Json::array();
     for (const auto& r : recs)
-        a.push_back({{"product_id", r.product}, {"score", r.score}, {"reason", cdp::json::Json::parse(reason_to_json(r))}});
+        a.push_back({{"product_id", r.product},
+                     {"score", r.score},
+                     {"reason", cdp::json::Json::parse(reason_to_json(r))}});
     return cdp::json::dump(a);
 }
 }  // namespace cdp::predict

@@ -24,7 +24,7 @@ struct PredictionSpec {
     double within = 0;                // seconds
     std::vector<std::string> traits;  // computed traits used as features
     double l2 = 1.0;
-    int min_positives = 10;           // fewer positive (or negative) training labels: refused
+    int min_positives = 10;  // fewer positive (or negative) training labels: refused
 };
 // {"target":{"event":"Order Completed","within":"30 days"},
 //  "traits":["rfm_monetary"], "l2":1.0, "min_positives":10}
@@ -61,7 +61,7 @@ struct TrainReport {
     double auc = 0, log_loss = 0, base_rate = 0;
     size_t train_rows = 0, train_positives = 0, valid_rows = 0, valid_positives = 0, scored = 0;
     std::vector<CalBin> calibration;
-    std::string train_cutoff, valid_cutoff;  // ISO text
+    std::string train_cutoff, valid_cutoff;     // ISO text
     double auc_recency = 0, auc_frequency = 0;  // single-feature references on the validation set
     double auc_logistic = 0, auc_boosted = 0;   // both candidate models on the validation set
 };

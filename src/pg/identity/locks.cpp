@@ -60,12 +60,12 @@ void lock_graph(bool exclusive) {
     // linked and create a second customer.  SERIALIZABLE detects that case
     // (40001) and READ COMMITTED reads the committed graph after each lock.
     if (XactIsoLevel == XACT_REPEATABLE_READ)
-        throw cdp::Error("cdp identity writes need READ COMMITTED or SERIALIZABLE isolation, not REPEATABLE READ",
-                         "0A000",
-                         "Under REPEATABLE READ the transaction's snapshot cannot see links committed while it "
-                         "waited for the identity graph's locks.",
-                         "Run the write in a READ COMMITTED transaction (the default), or SERIALIZABLE and "
-                         "retry on 40001.");
+        throw cdp::Error(
+            "cdp identity writes need READ COMMITTED or SERIALIZABLE isolation, not REPEATABLE READ", "0A000",
+            "Under REPEATABLE READ the transaction's snapshot cannot see links committed while it "
+            "waited for the identity graph's locks.",
+            "Run the write in a READ COMMITTED transaction (the default), or SERIALIZABLE and "
+            "retry on 40001.");
     acquire(kGraphKey1, 0, 2, exclusive ? ExclusiveLock : ShareLock, true);
 }
 

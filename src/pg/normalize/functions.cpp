@@ -20,9 +20,7 @@ Datum optional_text(FunctionCallInfo fcinfo, const std::optional<std::string>& s
     return cdp::pg::text_datum(*s);
 }
 
-const char* default_region() {
-    return cdp::pg::normalize::region();
-}
+const char* default_region() { return cdp::pg::normalize::region(); }
 
 }  // namespace
 

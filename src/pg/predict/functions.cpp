@@ -49,7 +49,9 @@ Datum text_array(const std::vector<std::string>& v) {
     std::vector<std::optional<std::string>> o(v.begin(), v.end());
     return cdp::pg::text_array_datum(o);
 }
-Datum text_array_opt(const std::vector<std::optional<std::string>>& v) { return cdp::pg::text_array_datum(v); }
+Datum text_array_opt(const std::vector<std::optional<std::string>>& v) {
+    return cdp::pg::text_array_datum(v);
+}
 
 std::string clock_text(Spi& spi) {
     spi.exec_prepared("SELECT cdp._clock()::text", {});
@@ -60,8 +62,8 @@ const char* channel_or_error(const std::string& ch) {
     static const char* known[] = {"email", "push", "sms", "any"};
     for (const char* k : known)
         if (ch == k) return k;
-    throw cdp::Error("unknown channel \"" + ch.substr(0, 100) + "\"", cdp::sqlstate::kInvalidParameterValue, {},
-                     "Channels: email, push, sms, any.");
+    throw cdp::Error("unknown channel \"" + ch.substr(0, 100) + "\"", cdp::sqlstate::kInvalidParameterValue,
+                     {}, "Channels: email, push, sms, any.");
 }
 
 // ------------------------------------------------------------ send time
@@ -76,7 +78,8 @@ void refresh_send_times() {
     std::vector<cp::Hist> pooled(kN, cp::Hist{});
     std::vector<double> events(kN, 0.0);
     std::unordered_map<std::string, std::vector<int>> channels_of;  // event name -> channels
-    spi.exec("SELECT c, unnest(cdp._channel_events(c)) FROM unnest(ARRAY['email', 'push', 'sms', 'any']) c", {});
+    spi.exec("SELECT c, unnest(cdp._channel_events(c)) FROM unnest(ARRAY['email', 'push', 'sms', 'any']) c",
+             {});
     for (uint64 i = 0; i < spi.rows(); ++i) {
         const std::string c = *spi.get_text(i, 0);
         for (int k = 0; k < kN; ++k)
@@ -127,15 +130,18 @@ void refresh_send_times() {
 std::string best_send_time(int64 customer, const std::string& channel_in) {
     const char* ch = channel_or_error(channel_in);
     Spi spi;
-    spi.exec_prepared("SELECT c.customer_id FROM cdp.customers c WHERE c.customer_id = cdp._current_customer($1)",
-                      {{INT8OID, Int64GetDatum(customer)}});
+    spi.exec_prepared(
+        "SELECT c.customer_id FROM cdp.customers c WHERE c.customer_id = cdp._current_customer($1)",
+        {{INT8OID, Int64GetDatum(customer)}});
     if (spi.rows() == 0 || spi.is_null(0, 0))
-        throw cdp::Error("customer " + std::to_string(customer) + " does not exist", cdp::sqlstate::kUndefinedObject);
+        throw cdp::Error("customer " + std::to_string(customer) + " does not exist",
+                         cdp::sqlstate::kUndefinedObject);
     customer = *spi.get_int64(0, 0);
     cp::Hist p{};
     double a = cp::kDefaultPriorStrength;
-    spi.exec_prepared("SELECT prior_strength, distribution::text FROM cdp.send_time_models WHERE channel = $1",
-                      {{TEXTOID, cdp::pg::text_datum(ch)}});
+    spi.exec_prepared(
+        "SELECT prior_strength, distribution::text FROM cdp.send_time_models WHERE channel = $1",
+        {{TEXTOID, cdp::pg::text_datum(ch)}});
     if (spi.rows() > 0) {
         a = to_double(spi.get_text(0, 0));
         std::string arr = *spi.get_text(0, 1);
@@ -379,7 +385,8 @@ void refresh_recommendations() {
     }
 }
 
-std::string recommend(int64 customer, int k, bool include_bought, const std::optional<std::string>& category) {
+std::string recommend(int64 customer, int k, bool include_bought,
+                      const std::optional<std::string>& category) {
     if (k < 0 || k > 1000)
         throw cdp::Error("k must be between 0 and 1000 (got " + std::to_string(k) + ")",
                          cdp::sqlstate::kInvalidParameterValue);
@@ -389,7 +396,8 @@ std::string recommend(int64 customer, int k, bool include_bought, const std::opt
     std::vector<cp::HistoryItem> hist;
     spi.exec_prepared(
         "SELECT c.product_id, c.purchases::text, c.views::text, c.recency::text, coalesce(s.buyers, 0)::text "
-        "FROM cdp.customer_items c LEFT JOIN cdp.product_stats s ON s.product_id = c.product_id WHERE c.customer_id = $1",
+        "FROM cdp.customer_items c LEFT JOIN cdp.product_stats s ON s.product_id = c.product_id WHERE "
+        "c.customer_id = $1",
         {{INT8OID, Int64GetDatum(customer)}});
     for (uint64 i = 0; i < spi.rows(); ++i)
         hist.push_back({*spi.get_text(i, 0), to_double(spi.get_text(i, 1)), to_double(spi.get_text(i, 2)),
@@ -417,10 +425,12 @@ std::string recommend(int64 customer, int k, bool include_bought, const std::opt
     }
     std::vector<cp::PopularRow> pop;
     spi.exec_prepared(
-        "SELECT s.product_id, s.buyers::text FROM cdp.product_stats s WHERE ($2::text IS NULL OR s.category = $2) "
+        "SELECT s.product_id, s.buyers::text FROM cdp.product_stats s WHERE ($2::text IS NULL OR s.category "
+        "= $2) "
         "AND s.buyers > 0 ORDER BY s.buyers DESC, s.product_id LIMIT $1",
         {{INT8OID, Int64GetDatum(int64(k) + int64(hist.size()))}, {TEXTOID, cat, !category}});
-    for (uint64 i = 0; i < spi.rows(); ++i) pop.push_back({*spi.get_text(i, 0), to_double(spi.get_text(i, 1))});
+    for (uint64 i = 0; i < spi.rows(); ++i)
+        pop.push_back({*spi.get_text(i, 0), to_double(spi.get_text(i, 1))});
     auto recs = cp::recommend(hist, nb, pop, size_t(k), include_bought, kViewWeight);
     return cp::recommendations_to_json(recs);
 }
@@ -489,7 +499,8 @@ void load_events(Spi& spi, const std::string& now, const int64* customer, Loaded
 }
 
 double epoch_of(Spi& spi, const std::string& ts) {
-    spi.exec_prepared("SELECT floor(extract(epoch FROM $1::timestamptz))::bigint", {{TEXTOID, cdp::pg::text_datum(ts)}});
+    spi.exec_prepared("SELECT floor(extract(epoch FROM $1::timestamptz))::bigint",
+                      {{TEXTOID, cdp::pg::text_datum(ts)}});
     return double(*spi.get_int64(0, 0));
 }
 std::string ts_of(Spi& spi, double epoch) {
@@ -504,10 +515,12 @@ std::unordered_map<int64, std::vector<double>> load_traits(Spi& spi, const std::
     std::unordered_map<int64, std::vector<double>> out;
     if (traits.empty()) return out;
     for (const auto& t : traits) {
-        spi.exec_prepared("SELECT 1 FROM cdp.computed_traits WHERE name = $1", {{TEXTOID, cdp::pg::text_datum(t)}});
+        spi.exec_prepared("SELECT 1 FROM cdp.computed_traits WHERE name = $1",
+                          {{TEXTOID, cdp::pg::text_datum(t)}});
         if (spi.rows() == 0)
-            throw cdp::Error("computed trait \"" + t + "\" does not exist", cdp::sqlstate::kUndefinedObject, {},
-                             "Create it with cdp.create_computed_trait, or remove it from the spec's traits.");
+            throw cdp::Error(
+                "computed trait \"" + t + "\" does not exist", cdp::sqlstate::kUndefinedObject, {},
+                "Create it with cdp.create_computed_trait, or remove it from the spec's traits.");
     }
     std::vector<std::string> names(traits);
     std::string sql =
@@ -524,7 +537,8 @@ std::unordered_map<int64, std::vector<double>> load_traits(Spi& spi, const std::
             auto& v = out[*spi.get_int64(i, 0)];
             if (v.empty()) v.assign(traits.size(), NAN);
             const int64 k = *spi.get_int64(i, 1) - 1;
-            if (!spi.is_null(i, 2) && k >= 0 && size_t(k) < v.size()) v[size_t(k)] = double(*spi.get_int64(i, 2)) / 1e6;
+            if (!spi.is_null(i, 2) && k >= 0 && size_t(k) < v.size())
+                v[size_t(k)] = double(*spi.get_int64(i, 2)) / 1e6;
         }
         cdp::interrupt::poll();
     });
@@ -559,7 +573,8 @@ Dataset build(const Loaded& L, const cp::FeatureSpec& fs, double cutoff, double 
 
 std::string train_prediction(const std::string& name) {
     Spi spi;
-    spi.exec("SELECT spec::text FROM cdp.predictions WHERE name = $1 FOR UPDATE", {{TEXTOID, cdp::pg::text_datum(name)}});
+    spi.exec("SELECT spec::text FROM cdp.predictions WHERE name = $1 FOR UPDATE",
+             {{TEXTOID, cdp::pg::text_datum(name)}});
     if (spi.rows() == 0)
         throw cdp::Error("prediction \"" + name + "\" does not exist", cdp::sqlstate::kUndefinedObject, {},
                          "Create it with cdp.create_prediction(name, spec).");
@@ -649,9 +664,11 @@ std::string train_prediction(const std::string& name) {
     auto flush = [&] {
         if (ids.empty()) return;
         spi.exec(
-            "UPDATE cdp.profiles p SET computed = p.computed || jsonb_build_object($3::text, round(x.s::numeric, 6)::float8), "
+            "UPDATE cdp.profiles p SET computed = p.computed || jsonb_build_object($3::text, "
+            "round(x.s::numeric, 6)::float8), "
             "updated_at = now() FROM unnest($1::bigint[], $2::float8[]) x(c, s) WHERE p.customer_id = x.c",
-            {{INT8ARRAYOID, cdp::pg::int64_array_datum(ids)}, {FLOAT8ARRAYOID, f8_array(sc)},
+            {{INT8ARRAYOID, cdp::pg::int64_array_datum(ids)},
+             {FLOAT8ARRAYOID, f8_array(sc)},
              {TEXTOID, cdp::pg::text_datum(key)}});
         rep.scored += ids.size();
         ids.clear();
@@ -667,20 +684,26 @@ std::string train_prediction(const std::string& name) {
     }
     flush();
     const std::string model_json = cp::model_to_json(m), report = cp::report_to_json(m, rep);
-    spi.exec("UPDATE cdp.predictions SET model = $2::jsonb, metrics = $3::jsonb, trained_at = now() WHERE name = $1",
-             {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(model_json)},
-              {TEXTOID, cdp::pg::text_datum(report)}});
+    spi.exec(
+        "UPDATE cdp.predictions SET model = $2::jsonb, metrics = $3::jsonb, trained_at = now() WHERE name = "
+        "$1",
+        {{TEXTOID, cdp::pg::text_datum(name)},
+         {TEXTOID, cdp::pg::text_datum(model_json)},
+         {TEXTOID, cdp::pg::text_datum(report)}});
     return report;
 }
 
 // Model and features of one customer now.
-void customer_features(const std::string& name, int64 customer, cp::StoredModel& m, std::vector<double>& f, bool& has) {
+void customer_features(const std::string& name, int64 customer, cp::StoredModel& m, std::vector<double>& f,
+                       bool& has) {
     Spi spi;
-    spi.exec_prepared("SELECT model::text FROM cdp.predictions WHERE name = $1", {{TEXTOID, cdp::pg::text_datum(name)}});
+    spi.exec_prepared("SELECT model::text FROM cdp.predictions WHERE name = $1",
+                      {{TEXTOID, cdp::pg::text_datum(name)}});
     if (spi.rows() == 0)
         throw cdp::Error("prediction \"" + name + "\" does not exist", cdp::sqlstate::kUndefinedObject);
     if (spi.is_null(0, 0))
-        throw cdp::Error("prediction \"" + name + "\" is not trained", cdp::sqlstate::kObjectNotInPrerequisiteState, {},
+        throw cdp::Error("prediction \"" + name + "\" is not trained",
+                         cdp::sqlstate::kObjectNotInPrerequisiteState, {},
                          "Run SELECT cdp.train_prediction('" + name + "').");
     m = cp::model_from_json(*spi.get_text(0, 0));
     spi.exec_prepared("SELECT cdp._current_customer($1)", {{INT8OID, Int64GetDatum(customer)}});
@@ -696,7 +719,8 @@ void customer_features(const std::string& name, int64 customer, cp::StoredModel&
     has = false;
     if (!L.custs.empty()) {
         auto t = traits.find(customer);
-        has = cp::features_at(L.custs[0], epoch_of(spi, now), m.fs, t == traits.end() ? nullptr : t->second.data(), f);
+        has = cp::features_at(L.custs[0], epoch_of(spi, now), m.fs,
+                              t == traits.end() ? nullptr : t->second.data(), f);
     }
     if (!has) {  // no events: the model's prediction for an all-zero history
         f.assign(m.lr.names.size(), 0.0);
@@ -707,12 +731,14 @@ void customer_features(const std::string& name, int64 customer, cp::StoredModel&
 int64 compute_score(Spi& spi, const std::string& name, const std::string& rules_json) {
     cp::ScoreSpec s = cp::compile_score(rules_json);
     const std::string key = "score_" + name;
-    const std::string sql =
-        "WITH s AS (" + s.sql +
-        ") UPDATE cdp.profiles p SET computed = p.computed || jsonb_build_object(" + cdp::profile::sql_literal(key) +
-        ", round(coalesce(s.v, 0)::numeric, 6)::float8), updated_at = now() FROM cdp.profiles q LEFT JOIN s ON s.customer_id = "
-        "q.customer_id WHERE p.customer_id = q.customer_id AND p.computed -> " + cdp::profile::sql_literal(key) +
-        " IS DISTINCT FROM to_jsonb(round(coalesce(s.v, 0)::numeric, 6)::float8)";
+    const std::string sql = "WITH s AS (" + s.sql +
+                            ") UPDATE cdp.profiles p SET computed = p.computed || jsonb_build_object(" +
+                            cdp::profile::sql_literal(key) +
+                            ", round(coalesce(s.v, 0)::numeric, 6)::float8), updated_at = now() FROM "
+                            "cdp.profiles q LEFT JOIN s ON s.customer_id = "
+                            "q.customer_id WHERE p.customer_id = q.customer_id AND p.computed -> " +
+                            cdp::profile::sql_literal(key) +
+                            " IS DISTINCT FROM to_jsonb(round(coalesce(s.v, 0)::numeric, 6)::float8)";
     const std::string now = clock_text(spi);
     spi.exec(sql.c_str(), {{TEXTOID, cdp::pg::text_datum(now)}});
     spi.exec(("SELECT count(*) FROM (" + s.sql + ") z").c_str(), {{TEXTOID, cdp::pg::text_datum(now)}});
@@ -778,14 +804,16 @@ Datum cdp_create_prediction(PG_FUNCTION_ARGS) {
     cdp::pg::guarded_void([&] {
         std::string name(cdp::pg::text_arg(fcinfo, 0));
         if (!cp::valid_prediction_name(name))
-            throw cdp::Error("invalid prediction name \"" + name.substr(0, 100) + "\"", cdp::sqlstate::kInvalidParameterValue,
-                             {}, "1-41 characters [a-z0-9_], starting with a letter.");
+            throw cdp::Error("invalid prediction name \"" + name.substr(0, 100) + "\"",
+                             cdp::sqlstate::kInvalidParameterValue, {},
+                             "1-41 characters [a-z0-9_], starting with a letter.");
         std::string spec = cdp::pg::jsonb_arg_text(fcinfo, 1);
         cp::parse_prediction_spec(spec);
         Spi spi;
-        spi.exec("INSERT INTO cdp.predictions (name, spec) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE "
-                 "SET spec = EXCLUDED.spec, model = NULL, metrics = NULL, trained_at = NULL",
-                 {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(spec)}});
+        spi.exec(
+            "INSERT INTO cdp.predictions (name, spec) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE "
+            "SET spec = EXCLUDED.spec, model = NULL, metrics = NULL, trained_at = NULL",
+            {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(spec)}});
     });
     PG_RETURN_VOID();
 }
@@ -821,14 +849,16 @@ Datum cdp_create_score(PG_FUNCTION_ARGS) {
     int64 n = cdp::pg::guarded([&]() -> int64 {
         std::string name(cdp::pg::text_arg(fcinfo, 0));
         if (!cp::valid_prediction_name(name))
-            throw cdp::Error("invalid score name \"" + name.substr(0, 100) + "\"", cdp::sqlstate::kInvalidParameterValue,
-                             {}, "1-41 characters [a-z0-9_], starting with a letter.");
+            throw cdp::Error("invalid score name \"" + name.substr(0, 100) + "\"",
+                             cdp::sqlstate::kInvalidParameterValue, {},
+                             "1-41 characters [a-z0-9_], starting with a letter.");
         std::string rules = cdp::pg::jsonb_arg_text(fcinfo, 1);
         cp::compile_score(rules);
         Spi spi;
-        spi.exec("INSERT INTO cdp.scores (name, rules) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE "
-                 "SET rules = EXCLUDED.rules",
-                 {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(rules)}});
+        spi.exec(
+            "INSERT INTO cdp.scores (name, rules) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE "
+            "SET rules = EXCLUDED.rules",
+            {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(rules)}});
         return compute_score(spi, name, rules);
     });
     PG_RETURN_INT64(n);

@@ -64,12 +64,14 @@ std::string build_update(const std::string& obj, const std::string& derived, boo
     const std::string kept =
         "coalesce((SELECT jsonb_object_agg(k.key, k.value) FROM jsonb_each(p.computed) k "
         "WHERE k.key ~ '^(predicted|score)_'), '{}'::jsonb)";
-    return "UPDATE cdp.profiles p SET computed = x.j || " + kept + ", updated_at = now() FROM ("
+    return "UPDATE cdp.profiles p SET computed = x.j || " + kept +
+           ", updated_at = now() FROM ("
            "SELECT b.customer_id, jsonb_strip_nulls(b.j || cdp._rfm_scores(b.j, (SELECT s.rfm_cuts FROM "
            "cdp.computed_state s))) AS j FROM ("
            "SELECT a.customer_id, " +
            derived + " AS j FROM (SELECT c.customer_id, " + obj + " AS j " + from +
-           ") a) b OFFSET 0) x WHERE p.customer_id = x.customer_id AND p.computed IS DISTINCT FROM x.j || " + kept;
+           ") a) b OFFSET 0) x WHERE p.customer_id = x.customer_id AND p.computed IS DISTINCT FROM x.j || " +
+           kept;
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {

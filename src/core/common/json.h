@@ -19,4 +19,9 @@ std::string dump(const Json& j);
 // A JSON string literal (with quotes) of a UTF-8 string.
 std::string quote(std::string_view s);
 
+// True when JSON text nests arrays/objects deeper than `limit` (brackets
+// inside strings ignored).  Checked on the text before nlohmann parses it:
+// its recursion (parse, destructor, dump) is unbounded.
+bool deeper_than(std::string_view text, int limit);
+
 }  // namespace cdp::json

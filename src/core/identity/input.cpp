@@ -13,28 +13,6 @@ namespace cdp::identity {
 namespace {
 [[noreturn]] void too_deep();
 
-// Reject deep nesting before handing the text to nlohmann (its recursive
-// destructor/dump must never see user-controlled depth).
-void check_depth(std::string_view json, int max_depth) {
-    int depth = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < json.size(); ++i) {
-        char c = json[i];
-        if (in_string) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > max_depth) too_deep();
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-}
-
 const char* kHint = "Identifiers look like {\"email\": \"a@b.it\", \"phone\": [\"+39 02 1234567\"]}.";
 
 constexpr int kMaxDepth = 3;
@@ -64,7 +42,7 @@ const char* kind_name(JsonKind k) {  // as nlohmann's type_name()
 
 Error bad_value(const std::string& type, const JsonItem& x) {
     // The value as nlohmann writes it (compact, keys sorted), like parse_identifiers().
-    check_depth(x.text, kMaxDepth);
+    if (cdp::json::deeper_than(x.text, kMaxDepth)) too_deep();
     nlohmann::json v = nlohmann::json::parse(x.text, nullptr, false);
     return Error(
         "identifier \"" + type + "\" must be a string or an array of strings, not " + kind_name(x.kind),
@@ -112,7 +90,7 @@ RawIdentifiers identifiers_from(JsonKind root, int depth, std::vector<Identifier
 }
 
 RawIdentifiers parse_identifiers(std::string_view json) {
-    check_depth(json, 3);
+    if (cdp::json::deeper_than(json, 3)) too_deep();
     nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
     if (doc.is_discarded()) throw Error("identifiers are not valid JSON", sqlstate::kInvalidJsonText);
     if (!doc.is_object())

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.h"
+#include "core/common/json.h"
 
 namespace cdp::profile {
 
@@ -20,31 +21,6 @@ constexpr size_t kMaxEvents = 256;
 [[noreturn]] void bad(const std::string& path, const std::string& what, std::string hint = {}) {
     throw cdp::Error("computed trait definition: " + path + ": " + what,
                      cdp::sqlstate::kInvalidParameterValue, {}, std::move(hint));
-}
-
-// Depth of the JSON text before nlohmann sees it (its recursion is unbounded).
-bool deeper_than(std::string_view s, int limit) {
-    int depth = 0;
-    bool in_str = false, esc = false;
-    for (char c : s) {
-        if (in_str) {
-            if (esc)
-                esc = false;
-            else if (c == '\\')
-                esc = true;
-            else if (c == '"')
-                in_str = false;
-            continue;
-        }
-        if (c == '"')
-            in_str = true;
-        else if (c == '[' || c == '{') {
-            if (++depth > limit) return true;
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
-    return false;
 }
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -217,7 +193,7 @@ ComputedTrait compile_computed_trait(std::string_view name, std::string_view tex
         throw cdp::Error("invalid computed trait name \"" + std::string(name.substr(0, 100)) + "\"",
                          cdp::sqlstate::kInvalidParameterValue, {},
                          "1-63 characters a-z, 0-9, _, starting with a letter.");
-    if (deeper_than(text, kMaxDepth)) bad("$", "nested deeper than 32 levels");
+    if (cdp::json::deeper_than(text, kMaxDepth)) bad("$", "nested deeper than 32 levels");
     json d = json::parse(text.begin(), text.end(), nullptr, false);
     if (d.is_discarded()) bad("$", "not valid JSON");
     if (!d.is_object()) bad("$", "a definition must be a JSON object");

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/common/error.h"
+#include "core/common/json.h"
 
 namespace cdp::profile {
 
@@ -28,31 +29,8 @@ constexpr struct {
 // limit here protects direct callers of the core.
 constexpr int kMaxDepth = 200;
 
-bool too_deep(std::string_view s) {
-    int depth = 0;
-    bool in_str = false, esc = false;
-    for (char c : s) {
-        if (in_str) {
-            if (esc)
-                esc = false;
-            else if (c == '\\')
-                esc = true;
-            else if (c == '"')
-                in_str = false;
-            continue;
-        }
-        if (c == '"') in_str = true;
-        if (c == '[' || c == '{') {
-            if (++depth > kMaxDepth) return true;
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
-    return false;
-}
-
 json parse_object(std::string_view s) {
-    if (s.empty() || too_deep(s)) return json::object();
+    if (s.empty() || cdp::json::deeper_than(s, kMaxDepth)) return json::object();
     json j = json::parse(s.begin(), s.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) return json::object();
     return j;

@@ -63,6 +63,13 @@ SELECT cdp._boundary_selftest('cxx_error', 0);
 SELECT cdp._boundary_selftest('std_error', 0);
 SELECT cdp._boundary_selftest('pg_error', 0);
 SELECT cdp._boundary_selftest('no_such_mode', 0);
+-- A C++ error thrown while the body's own error-context callback is pushed:
+-- the boundary puts error_context_stack back as it found it, so the ERROR
+-- carries no CONTEXT line from the dead frame (and nothing crashes); the
+-- context chain is walked again by the errors that follow.
+SELECT cdp._boundary_selftest('context_throw', 0);
+SELECT cdp._boundary_selftest('context_throw', 0);
+SELECT cdp._boundary_selftest('pg_error', 0);
 \set VERBOSITY sqlstate
 SELECT cdp._boundary_selftest('cxx_error', 0);
 SELECT cdp._boundary_selftest('std_error', 0);

@@ -98,8 +98,21 @@ int guarded_depth = 0;
 namespace {
 MemoryContext error_cxt = nullptr;
 }
+namespace {
+ErrorData* deferred_error = nullptr;
+}
 void reset_error_context() noexcept {
+    deferred_error = nullptr;
     if (error_cxt != nullptr) MemoryContextReset(error_cxt);
+}
+void defer_error(ErrorData* edata) noexcept {
+    // The first error wins: a later one is usually a consequence of it.
+    if (deferred_error == nullptr) deferred_error = edata;
+}
+ErrorData* take_deferred_error() noexcept {
+    ErrorData* e = deferred_error;
+    deferred_error = nullptr;
+    return e;
 }
 }  // namespace detail
 
@@ -134,7 +147,7 @@ void pg_call_impl(void (*fn)(void*), void* arg) {
 
 void* palloc0_guarded(std::size_t n) {
     void* p = nullptr;
-    pg_call([&] { p = palloc0(n); });
+    pg_call([&]() noexcept { p = palloc0(n); });
     return p;
 }
 

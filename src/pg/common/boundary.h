@@ -24,6 +24,7 @@
 
 #include <exception>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 #include "core/common/error.h"
@@ -71,19 +72,51 @@ namespace detail {
 extern int guarded_depth;
 void reset_error_context() noexcept;
 
+// An error of Postgres's that could not be thrown where it happened (SPI_finish
+// in ~Spi while C++ unwinds or returns): kept in the context of saved errors
+// and raised by the enclosing guarded() call when its body returns.
+void defer_error(ErrorData* edata) noexcept;
+ErrorData* take_deferred_error() noexcept;
+
+// Saves Postgres's error-handling state (the PG_TRY jump target and the
+// error-context callback chain) and puts it back whatever way the scope is
+// left, as pg_duckdb's PgExceptionGuard: a C++ exception leaving code that
+// pushed an error-context callback, or a PG_TRY frame, never leaves them
+// pointing into a dead stack frame.
+class PgStateGuard {
+ public:
+    PgStateGuard() noexcept : exception_stack_(PG_exception_stack), context_stack_(error_context_stack) {}
+    ~PgStateGuard() {
+        PG_exception_stack = exception_stack_;
+        error_context_stack = context_stack_;
+    }
+    PgStateGuard(const PgStateGuard&) = delete;
+    PgStateGuard& operator=(const PgStateGuard&) = delete;
+
+ private:
+    sigjmp_buf* exception_stack_;
+    ErrorContextCallback* context_stack_;
+};
+
 template <class F, class R>
 bool run(F& f, R& result, ErrorBox& box) noexcept {
     if (guarded_depth++ == 0) reset_error_context();
     struct Leave {
         ~Leave() { --guarded_depth; }
     } leave;
+    PgStateGuard state;
     try {
         result = f();
-        return true;
     } catch (...) {
         capture(box, std::current_exception());
         return false;
     }
+    if (ErrorData* deferred = take_deferred_error()) {
+        box.kind = ErrorBox::kPg;
+        box.edata = deferred;
+        return false;
+    }
+    return true;
 }
 }  // namespace detail
 
@@ -111,14 +144,35 @@ void guarded_void(F&& f) {
     if (!detail::run(wrapper, dummy, box)) raise(box);
 }
 
+// The body of a SQL-callable function, run through guarded().
+using FunctionBody = Datum (*)(FunctionCallInfo);
+inline Datum call_body(FunctionBody body, FunctionCallInfo fcinfo) {
+    return guarded([&] { return body(fcinfo); });
+}
+
 // Run Postgres code that may elog(ERROR) from inside C++ code.  The callable
-// must not create C++ objects with non-trivial destructors: a longjmp out of
-// it would skip them.  Keep it to plain Postgres calls.
+// must be noexcept (checked at compile time: a C++ exception thrown inside
+// PG_TRY would skip PG_END_TRY) and must not create C++ objects with
+// non-trivial destructors (a longjmp out of it would skip them).  Keep it to
+// plain Postgres calls:  pg_call([&]() noexcept { rel = table_open(oid, lock); });
 void pg_call_impl(void (*fn)(void*), void* arg);
 
 template <class F>
 void pg_call(F&& f) {
-    pg_call_impl([](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); }, static_cast<void*>(&f));
+    using Fn = std::remove_reference_t<F>;
+    static_assert(std::is_nothrow_invocable_v<Fn&>,
+                  "pg_call: the callable must be declared noexcept ([&]() noexcept { ... })");
+    pg_call_impl([](void* p) { (*static_cast<Fn*>(p))(); }, static_cast<void*>(&f));
+}
+
+// A function handed to Postgres as a callback (tuplesort comparator, GUC
+// check hook, sortsupport, transaction callback) runs in C frames: it must
+// not throw.  pg_callback(&fn) accepts only a noexcept function, so
+//   ssup->comparator = cdp::pg::pg_callback(&sort_compare);
+// fails to compile when sort_compare is not declared noexcept.
+template <class R, class... A>
+constexpr auto pg_callback(R (*fn)(A...) noexcept) noexcept -> R (*)(A...) {
+    return fn;
 }
 
 // palloc0(n) in the current memory context through pg_call (out of memory
@@ -126,3 +180,23 @@ void pg_call(F&& f) {
 void* palloc0_guarded(std::size_t n);
 
 }  // namespace cdp::pg
+
+// Declares the SQL-callable function `name` (C linkage, PG_FUNCTION_INFO_V1)
+// whose body is a named C++ function run through guarded(), as pg_duckdb's
+// DECLARE_PG_FUNCTION.  Use at global scope:
+//
+//   CDP_FUNCTION(cdp_levenshtein) {
+//       return Int32GetDatum(cdp::similarity::levenshtein(...));
+//   }
+//
+// Inside, fcinfo and the PG_GETARG_* / PG_RETURN_NULL() / PG_RETURN_VOID()
+// macros work as in any V1 function; a C++ exception becomes an ERROR after
+// the body's frames are gone.  `make lint` refuses an entry point written
+// any other way (scripts/lint.sh).
+#define CDP_FUNCTION(name)                                                              \
+    static Datum name##_body(FunctionCallInfo fcinfo);                                  \
+    extern "C" {                                                                        \
+    PG_FUNCTION_INFO_V1(name);                                                          \
+    Datum name(PG_FUNCTION_ARGS) { return ::cdp::pg::call_body(&name##_body, fcinfo); } \
+    }                                                                                   \
+    static Datum name##_body(FunctionCallInfo fcinfo)

@@ -27,7 +27,7 @@ extern "C" {
 namespace cdp::pg {
 
 BulkInserter::BulkInserter(const char* table) {
-    pg_call([&] {
+    pg_call([&]() noexcept {
         Oid relid = get_relname_relid(table, get_namespace_oid("cdp", false));
         if (!OidIsValid(relid)) elog(ERROR, "table cdp.%s does not exist", table);
         rel_ = table_open(relid, RowExclusiveLock);
@@ -36,12 +36,12 @@ BulkInserter::BulkInserter(const char* table) {
     });
     if (auto why = bulk_blocker(describe_table(rel_, false), BulkWrite::kInsert)) {
         blocker_ = "cdp." + std::string(table) + " has " + *why;
-        pg_call([&] { table_close(rel_, NoLock); });  // the caller writes with SQL instead
+        pg_call([&]() noexcept { table_close(rel_, NoLock); });  // the caller writes with SQL instead
         open_ = false;
         return;
     }
     usable_ = true;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         TupleDesc desc = RelationGetDescr(rel_);
         estate_ = CreateExecutorState();
         MemoryContext old = MemoryContextSwitchTo(estate_->es_query_cxt);
@@ -77,7 +77,7 @@ int BulkInserter::column(const char* name) const {
 void BulkInserter::add(const BulkCell* row) {
     if (!usable_)
         throw cdp::Error("bulk insert into a table with user triggers", cdp::sqlstate::kInternalError);
-    pg_call([&] {
+    pg_call([&]() noexcept {
         if (slots_[buffered_] == nullptr) {  // made on first use: small writes stay cheap
             MemoryContext q = MemoryContextSwitchTo(estate_->es_query_cxt);
             slots_[buffered_] = MakeSingleTupleTableSlot(RelationGetDescr(rel_), &TTSOpsVirtual);
@@ -129,7 +129,7 @@ void BulkInserter::add(const BulkCell* row) {
 
 void BulkInserter::flush() {
     if (buffered_ == 0) return;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         CHECK_FOR_INTERRUPTS();
         table_multi_insert(rel_, slots_, buffered_, cid_, 0, bis_);
         for (int k = 0; k < buffered_; ++k) {
@@ -149,7 +149,7 @@ void BulkInserter::flush() {
 int64 BulkInserter::finish() {
     if (!open_) return written_;
     flush();
-    pg_call([&] {
+    pg_call([&]() noexcept {
         for (int k = 0; k < kBatch && slots_[k] != nullptr; ++k) ExecDropSingleTupleTableSlot(slots_[k]);
         FreeBulkInsertState(bis_);
         table_finish_bulk_insert(rel_, 0);

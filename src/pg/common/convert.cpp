@@ -18,13 +18,13 @@ std::string_view text_arg(FunctionCallInfo fcinfo, int argno) {
     if (!VARATT_IS_COMPRESSED(raw) && !VARATT_IS_EXTERNAL(raw))
         return std::string_view(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw));
     text* t = nullptr;
-    pg_call([&] { t = PG_GETARG_TEXT_PP(argno); });
+    pg_call([&]() noexcept { t = PG_GETARG_TEXT_PP(argno); });
     return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
 std::string_view text_view(Datum d) {
     text* t = nullptr;
-    pg_call([&] { t = DatumGetTextPP(d); });
+    pg_call([&]() noexcept { t = DatumGetTextPP(d); });
     return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
@@ -35,13 +35,15 @@ std::optional<std::string_view> opt_text_arg(FunctionCallInfo fcinfo, int argno)
 
 Datum text_datum(std::string_view s) {
     Datum d = 0;
-    pg_call([&] { d = PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
+    pg_call([&]() noexcept {
+        d = PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
+    });
     return d;
 }
 
 std::string jsonb_arg_text(FunctionCallInfo fcinfo, int argno) {
     char* out = nullptr;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         Jsonb* jb = PG_GETARG_JSONB_P(argno);
         out = JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
     });
@@ -54,7 +56,7 @@ Datum jsonb_datum(std::string_view json) {
     Datum d = 0;
     std::string buf(json);  // NUL-terminated copy for jsonb_in
     const char* cstr = buf.c_str();
-    pg_call([&] { d = DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)); });
+    pg_call([&]() noexcept { d = DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)); });
     return d;
 }
 
@@ -70,7 +72,7 @@ Datum text_array_datum(const std::vector<std::optional<std::string>>& items) {
     bool* nullbuf = static_cast<bool*>(palloc(sizeof(bool) * (n > 0 ? n : 1)));
     for (int i = 0; i < n; ++i) nullbuf[i] = nulls[i];
     Datum* data = elems.data();
-    pg_call([&] {
+    pg_call([&]() noexcept {
         if (n == 0) {
             d = PointerGetDatum(construct_empty_array(TEXTOID));
             return;
@@ -92,7 +94,7 @@ Datum array_datum(Oid elemtype, const std::vector<Datum>& elems, const std::vect
     }
     const Datum* data = elems.data();
     Datum d = 0;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         if (n == 0) {
             d = PointerGetDatum(construct_empty_array(elemtype));
             return;
@@ -113,7 +115,7 @@ Datum int64_array_datum(const std::vector<int64>& items) {
     const int n = static_cast<int>(items.size());
     Datum d = 0;
     const int64* src = items.data();
-    pg_call([&] {
+    pg_call([&]() noexcept {
         if (n == 0) {
             d = PointerGetDatum(construct_empty_array(INT8OID));
             return;
@@ -130,7 +132,7 @@ std::vector<int64> int64_array_from_datum(Datum d) {
     Datum* elems = nullptr;
     bool* nulls = nullptr;
     int n = 0;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         ArrayType* arr = DatumGetArrayTypeP(d);
         deconstruct_array(arr, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n);
     });

@@ -34,7 +34,7 @@ HeapScan::HeapScan(const char* table, std::initializer_list<const char*> columns
     const char* const* nm = names.data();
     const int n = ncols_;
     bool missing = false;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         Oid relid = get_relname_relid(table, get_namespace_oid("cdp", false));
         if (!OidIsValid(relid)) elog(ERROR, "table cdp.%s does not exist", table);
         rel_ = table_open(relid, AccessShareLock);
@@ -76,7 +76,7 @@ bool HeapScan::next_batch() {
     const size_t cap = arena_.size();
     size_t used = 0, rows = 0, need = 0;
     bool end = false;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         TupleDesc desc = RelationGetDescr(rel_);
         MemoryContext saved = MemoryContextSwitchTo(cxt_);
         while (rows < kRows) {
@@ -136,7 +136,7 @@ bool HeapScan::next_batch() {
 
 void HeapScan::finish() {
     if (!open_) return;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         table_endscan(scan_);
         UnregisterSnapshot(snap_);
         MemoryContextDelete(cxt_);

@@ -28,13 +28,22 @@ struct ArgArrays {
 
 Spi::Spi() {
     int rc = 0;
-    pg_call([&] { rc = SPI_connect(); });
+    pg_call([&]() noexcept { rc = SPI_connect(); });
     if (rc != SPI_OK_CONNECT) throw cdp::Error("SPI_connect failed", cdp::sqlstate::kInternalError);
     connected_ = true;
 }
 
+// SPI_finish may elog(ERROR) (it frees the procedure's memory).  A
+// destructor cannot throw, so the error, if any, is deferred: the enclosing
+// guarded() call raises it when its body returns (see boundary.h).
 Spi::~Spi() {
-    if (connected_) SPI_finish();
+    if (!connected_) return;
+    try {
+        pg_call([]() noexcept { SPI_finish(); });
+    } catch (const PgError& e) {
+        detail::defer_error(e.edata());
+    } catch (...) {  // NOLINT(bugprone-empty-catch): pg_call throws only PgError
+    }
 }
 
 uint64 Spi::exec(const char* sql, const std::vector<SpiArg>& args, bool read_only, long limit) {
@@ -44,7 +53,7 @@ uint64 Spi::exec(const char* sql, const std::vector<SpiArg>& args, bool read_onl
     Datum* vp = arrays.values.data();
     char* np = arrays.nulls.data();
     int rc = 0;
-    pg_call([&] { rc = SPI_execute_with_args(sql, n, tp, vp, np, read_only, limit); });
+    pg_call([&]() noexcept { rc = SPI_execute_with_args(sql, n, tp, vp, np, read_only, limit); });
     if (rc < 0)
         throw cdp::Error(std::string("SPI failed: ") + SPI_result_code_string(rc),
                          cdp::sqlstate::kInternalError);
@@ -63,7 +72,7 @@ uint64 Spi::exec_prepared(const char* sql, const std::vector<SpiArg>& args, bool
         plan = it->second;
     } else {
         Oid* tp = arrays.types.data();
-        pg_call([&] {
+        pg_call([&]() noexcept {
             // Generic plan: the statements that use it are small lookups whose
             // best plan does not depend on the values; custom plans would be
             // re-planned on every call.
@@ -78,7 +87,7 @@ uint64 Spi::exec_prepared(const char* sql, const std::vector<SpiArg>& args, bool
     Datum* vp = arrays.values.data();
     char* np = arrays.nulls.data();
     int rc = 0;
-    pg_call([&] { rc = SPI_execute_plan(plan, vp, np, read_only, 0); });
+    pg_call([&]() noexcept { rc = SPI_execute_plan(plan, vp, np, read_only, 0); });
     if (rc < 0)
         throw cdp::Error(std::string("SPI failed: ") + SPI_result_code_string(rc),
                          cdp::sqlstate::kInternalError);
@@ -89,7 +98,9 @@ uint64 Spi::rows() const { return SPI_processed; }
 
 bool Spi::is_null(uint64 row, int col) const {
     bool isnull = true;
-    pg_call([&] { (void)SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col + 1, &isnull); });
+    pg_call([&]() noexcept {
+        (void)SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col + 1, &isnull);
+    });
     return isnull;
 }
 
@@ -97,7 +108,7 @@ std::optional<int64> Spi::get_int64(uint64 row, int col) const {
     bool isnull = true;
     Datum d = 0;
     Oid type = InvalidOid;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col + 1, &isnull);
         type = SPI_gettypeid(SPI_tuptable->tupdesc, col + 1);
     });
@@ -116,7 +127,7 @@ std::optional<int64> Spi::get_int64(uint64 row, int col) const {
 
 std::optional<std::string> Spi::get_text(uint64 row, int col) const {
     char* s = nullptr;
-    pg_call([&] { s = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col + 1); });
+    pg_call([&]() noexcept { s = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col + 1); });
     if (s == nullptr) return std::nullopt;
     std::string out(s);
     pfree(s);
@@ -127,7 +138,7 @@ std::optional<std::string_view> Spi::get_text_view(uint64 row, int col) const {
     bool isnull = true;
     const char* data = nullptr;
     size_t len = 0;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         Datum d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col + 1, &isnull);
         if (!isnull) {
             text* t = DatumGetTextPP(d);
@@ -147,24 +158,24 @@ void Spi::stream(const char* sql, const std::vector<SpiArg>& args, long batch,
     Datum* vp = arrays.values.data();
     char* np = arrays.nulls.data();
     Portal portal = nullptr;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         portal = SPI_cursor_open_with_args(nullptr, sql, n, tp, vp, np, read_only, CURSOR_OPT_NO_SCROLL);
     });
     if (portal == nullptr) throw cdp::Error("SPI_cursor_open failed", cdp::sqlstate::kInternalError);
     try {
         for (;;) {
-            pg_call([&] { SPI_cursor_fetch(portal, true, batch); });
+            pg_call([&]() noexcept { SPI_cursor_fetch(portal, true, batch); });
             if (SPI_processed == 0) break;
             on_batch();
-            pg_call([&] { SPI_freetuptable(SPI_tuptable); });
+            pg_call([&]() noexcept { SPI_freetuptable(SPI_tuptable); });
         }
     } catch (const PgError&) {
         throw;  // the transaction is aborting; Postgres drops the portal
     } catch (...) {
-        pg_call([&] { SPI_cursor_close(portal); });
+        pg_call([&]() noexcept { SPI_cursor_close(portal); });
         throw;
     }
-    pg_call([&] { SPI_cursor_close(portal); });
+    pg_call([&]() noexcept { SPI_cursor_close(portal); });
 }
 
 }  // namespace cdp::pg

@@ -78,7 +78,7 @@ cdp::TableShape describe_table(Relation rel, bool publications) {
             seen.push_back(tg.tgconstraint);
             ConstraintKeys k{};
             const Oid conoid = tg.tgconstraint;
-            pg_call([&] { read_constraint(conoid, &k); });
+            pg_call([&]() noexcept { read_constraint(conoid, &k); });
             if (!k.found || k.contype != CONSTRAINT_FOREIGN) {
                 s.other_internal.emplace_back(k.found ? NameStr(k.conname) : tg.tgname);
                 continue;
@@ -95,7 +95,7 @@ cdp::TableShape describe_table(Relation rel, bool publications) {
     s.has_children = rel->rd_rel->relhassubclass;
     if (publications) {
         PublicationDesc pd{};
-        pg_call([&] { RelationBuildPublicationDesc(rel, &pd); });
+        pg_call([&]() noexcept { RelationBuildPublicationDesc(rel, &pd); });
         s.publishes_updates = pd.pubactions.pubupdate;
     }
     return s;

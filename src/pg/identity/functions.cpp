@@ -77,7 +77,7 @@ JsonItem item_of(const Token& t) {
 cdp::identity::RawIdentifiers identifiers_arg(FunctionCallInfo fcinfo, int argno) {
     Jsonb* jb = nullptr;
     int depth = 0;
-    cdp::pg::pg_call([&] {
+    cdp::pg::pg_call([&]() noexcept {
         jb = PG_GETARG_JSONB_P(argno);
         JsonbIterator* it = JsonbIteratorInit(&jb->root);
         JsonbValue v;
@@ -90,7 +90,7 @@ cdp::identity::RawIdentifiers identifiers_arg(FunctionCallInfo fcinfo, int argno
     });
     if (JB_ROOT_IS_SCALAR(jb)) {
         Token t{};
-        cdp::pg::pg_call([&] {
+        cdp::pg::pg_call([&]() noexcept {
             if (!JsonbExtractScalar(&jb->root, &t.v)) elog(ERROR, "jsonb scalar expected");
         });
         return cdp::identity::identifiers_from(item_of(t).kind, 0, {});
@@ -99,12 +99,12 @@ cdp::identity::RawIdentifiers identifiers_arg(FunctionCallInfo fcinfo, int argno
     std::vector<cdp::identity::IdentifierEntry> entries;
     JsonbIterator* it = nullptr;
     Token t{};
-    cdp::pg::pg_call([&] {
+    cdp::pg::pg_call([&]() noexcept {
         it = JsonbIteratorInit(&jb->root);
         next_token(&it, &t);  // WJB_BEGIN_OBJECT
     });
     for (;;) {
-        cdp::pg::pg_call([&] { next_token(&it, &t); });
+        cdp::pg::pg_call([&]() noexcept { next_token(&it, &t); });
         if (t.r == WJB_KEY) {
             entries.emplace_back();
             entries.back().type.assign(t.v.val.string.val, static_cast<size_t>(t.v.val.string.len));
@@ -115,12 +115,12 @@ cdp::identity::RawIdentifiers identifiers_arg(FunctionCallInfo fcinfo, int argno
             JsonbIterator* elems = nullptr;
             Token el{};
             JsonbContainer* arr = t.v.val.binary.data;
-            cdp::pg::pg_call([&] {
+            cdp::pg::pg_call([&]() noexcept {
                 elems = JsonbIteratorInit(arr);
                 next_token(&elems, &el);  // WJB_BEGIN_ARRAY
             });
             for (;;) {
-                cdp::pg::pg_call([&] { next_token(&elems, &el); });
+                cdp::pg::pg_call([&]() noexcept { next_token(&elems, &el); });
                 if (el.r != WJB_ELEM) break;
                 e.elements.push_back(item_of(el));
             }
@@ -134,7 +134,7 @@ cdp::identity::RawIdentifiers identifiers_arg(FunctionCallInfo fcinfo, int argno
 // The traits argument: a jsonb object (checked with the jsonb API).
 Datum traits_arg(FunctionCallInfo fcinfo, int argno) {
     Jsonb* jb = nullptr;
-    cdp::pg::pg_call([&] { jb = PG_GETARG_JSONB_P(argno); });
+    cdp::pg::pg_call([&]() noexcept { jb = PG_GETARG_JSONB_P(argno); });
     if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
         throw cdp::Error("traits must be a JSON object", cdp::sqlstate::kInvalidParameterValue,
                          "traits: " + cdp::pg::jsonb_arg_text(fcinfo, argno).substr(0, 200));

@@ -36,7 +36,7 @@ bool acquire(uint32 k1, uint32 k2, uint16 field4, LOCKMODE mode, bool wait) {
     LOCKTAG tag;
     SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, k1, k2, field4);
     LockAcquireResult res = LOCKACQUIRE_NOT_AVAIL;
-    pg_call([&] { res = LockAcquire(&tag, mode, false, !wait); });
+    pg_call([&]() noexcept { res = LockAcquire(&tag, mode, false, !wait); });
     return res != LOCKACQUIRE_NOT_AVAIL;
 }
 
@@ -74,7 +74,7 @@ bool graph_held(LOCKMODE mode) {
     LOCKTAG tag;
     SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, kGraphKey1, 0, 2);
     bool held = false;
-    pg_call([&] { held = LockHeldByMe(&tag, mode); });
+    pg_call([&]() noexcept { held = LockHeldByMe(&tag, mode); });
     return held;
 }
 }  // namespace
@@ -106,7 +106,7 @@ std::vector<int64_t> lock_customers(const std::function<std::vector<int64_t>()>&
     for (int attempt = 0;; ++attempt) {
         MemoryContext oldcxt = CurrentMemoryContext;
         ResourceOwner oldowner = CurrentResourceOwner;
-        pg_call([&] {
+        pg_call([&]() noexcept {
             BeginInternalSubTransaction(nullptr);
             MemoryContextSwitchTo(oldcxt);
         });
@@ -115,7 +115,7 @@ std::vector<int64_t> lock_customers(const std::function<std::vector<int64_t>()>&
             for (int64_t c : want) lock_customer(c);
             now = read_customers();
         } catch (...) {
-            pg_call([&] {
+            pg_call([&]() noexcept {
                 RollbackAndReleaseCurrentSubTransaction();
                 MemoryContextSwitchTo(oldcxt);
                 CurrentResourceOwner = oldowner;
@@ -126,14 +126,14 @@ std::vector<int64_t> lock_customers(const std::function<std::vector<int64_t>()>&
         now.erase(std::unique(now.begin(), now.end()), now.end());
         bool covered = std::includes(want.begin(), want.end(), now.begin(), now.end());
         if (covered) {
-            pg_call([&] {
+            pg_call([&]() noexcept {
                 ReleaseCurrentSubTransaction();
                 MemoryContextSwitchTo(oldcxt);
                 CurrentResourceOwner = oldowner;
             });
             return now;
         }
-        pg_call([&] {
+        pg_call([&]() noexcept {
             RollbackAndReleaseCurrentSubTransaction();
             MemoryContextSwitchTo(oldcxt);
             CurrentResourceOwner = oldowner;

@@ -58,7 +58,7 @@ bool rewrite_records_customer_ids(const std::vector<int64>& rids, const std::vec
     Oid relid = InvalidOid;
     Relation old_rel = nullptr;
     bool locked = false, in_use = false;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         relid = get_relname_relid("records", get_namespace_oid("cdp", false));
         if (!OidIsValid(relid)) elog(ERROR, "cdp.records is missing");
         if (!ConditionalLockRelationOid(relid, AccessExclusiveLock)) return;
@@ -79,10 +79,10 @@ bool rewrite_records_customer_ids(const std::vector<int64>& rids, const std::vec
     if (blocker) {
         if (stats) stats->fallback = *blocker;
         // The lock stays until commit, harmlessly.
-        if (old_rel != nullptr) pg_call([&] { table_close(old_rel, NoLock); });
+        if (old_rel != nullptr) pg_call([&]() noexcept { table_close(old_rel, NoLock); });
         return false;
     }
-    pg_call([&] {
+    pg_call([&]() noexcept {
         TupleDesc desc = RelationGetDescr(old_rel);
         AttrNumber a_rid = get_attnum(relid, "record_id");
         AttrNumber a_cid = get_attnum(relid, "customer_id");

@@ -149,7 +149,7 @@ const char* jsonb_kind(const JsonbValue& v) {
 Datum jsonb_of(const JsonbValue& v) {
     Datum d = 0;
     JsonbValue copy = v;
-    cdp::pg::pg_call([&] { d = JsonbPGetDatum(JsonbValueToJsonb(&copy)); });
+    cdp::pg::pg_call([&]() noexcept { d = JsonbPGetDatum(JsonbValueToJsonb(&copy)); });
     return d;
 }
 
@@ -202,7 +202,7 @@ Batch read_envelope(Jsonb* payload, const std::optional<ing::MsgType>& default_t
             cdp::sqlstate::kInvalidParameterValue,
             JB_ROOT_IS_SCALAR(payload) ? "The payload is a JSON scalar." : "The payload is a JSON array.");
     Found batch{}, batch_ctx{}, batch_sent{};
-    cdp::pg::pg_call([&] {
+    cdp::pg::pg_call([&]() noexcept {
         get_key(&payload->root, "batch", &batch);
         get_key(&payload->root, "context", &batch_ctx);
         get_key(&payload->root, "sentAt", &batch_sent);
@@ -239,7 +239,7 @@ Batch read_envelope(Jsonb* payload, const std::optional<ing::MsgType>& default_t
         out.context = jsonb_of(batch_ctx.v);
     }
     out.msgs.resize(n);
-    cdp::pg::pg_call([&] {
+    cdp::pg::pg_call([&]() noexcept {
         for (uint32 i = 0; i < n; ++i) {
             JsonbValue* e = getIthJsonbValueFromContainer(arr, i);
             out.msgs[i].elem = *e;
@@ -279,7 +279,7 @@ ing::RawMessage to_raw(const Found* f) {
 Datum merged_context(JsonbContainer* c, Datum batch_context) {
     Datum merged = 0;
     if (batch_context == 0) return merged;
-    cdp::pg::pg_call([&] {
+    cdp::pg::pg_call([&]() noexcept {
         Found own;
         get_key(c, "context", &own);
         if (!own.present || own.v.type == jbvNull) {
@@ -303,7 +303,8 @@ void map_message(Msg& m, const Batch& b, Datum empty_object, std::unordered_set<
     JsonbContainer* c = m.elem.val.binary.data;
     Found f[kNumPaths];
     const Datum merged_ctx = merged_context(c, b.context);
-    cdp::pg::pg_call([&] { extract(c, merged_ctx != 0 ? &DatumGetJsonbP(merged_ctx)->root : nullptr, f); });
+    cdp::pg::pg_call(
+        [&]() noexcept { extract(c, merged_ctx != 0 ? &DatumGetJsonbP(merged_ctx)->root : nullptr, f); });
     try {
         m.mapped = ing::map_message(to_raw(f), b.env);
     } catch (const ing::Rejection& r) {
@@ -313,7 +314,7 @@ void map_message(Msg& m, const Batch& b, Datum empty_object, std::unordered_set<
     }
     if (m.mapped.message_id.empty()) {
         char* text = nullptr;
-        cdp::pg::pg_call([&] { text = JsonbToCString(nullptr, c, m.elem.val.binary.len); });
+        cdp::pg::pg_call([&]() noexcept { text = JsonbToCString(nullptr, c, m.elem.val.binary.len); });
         m.mapped.message_id = ing::derived_message_id(ing::type_name(m.mapped.type), text);
         pfree(text);
     }
@@ -470,7 +471,7 @@ std::pair<long, long> insert_events(cdp::pg::Spi& spi, const cdp::pg::RecordBatc
 
 Datum ingest(FunctionCallInfo fcinfo) {
     Jsonb* payload = nullptr;
-    cdp::pg::pg_call([&] { payload = PG_GETARG_JSONB_P(0); });
+    cdp::pg::pg_call([&]() noexcept { payload = PG_GETARG_JSONB_P(0); });
     const std::string source(cdp::pg::text_arg(fcinfo, 1));
     cdp::identity::check_source(source);
     bool require_batch = false;

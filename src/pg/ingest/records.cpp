@@ -41,7 +41,7 @@ void RecordBatch::merge_traits(size_t rec, Datum traits) {
         return;
     }
     Datum merged = 0;
-    pg_call([&] { merged = DirectFunctionCall2(jsonb_concat, mine, traits); });
+    pg_call([&]() noexcept { merged = DirectFunctionCall2(jsonb_concat, mine, traits); });
     mine = merged;
 }
 

@@ -41,24 +41,13 @@ double similarity_args(FunctionCallInfo fcinfo) {
 }
 }  // namespace
 
-extern "C" {
-PG_FUNCTION_INFO_V1(cdp_name_similarity);
-PG_FUNCTION_INFO_V1(cdp_name_similar_op);
-PG_FUNCTION_INFO_V1(cdp_name_distance);
-
 // cdp.name_similarity(a text, b text) -> float8
-Datum cdp_name_similarity(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] { return Float8GetDatum(similarity_args(fcinfo)); });
-}
+CDP_FUNCTION(cdp_name_similarity) { return Float8GetDatum(similarity_args(fcinfo)); }
 
 // a %~ b: name_similarity(a, b) >= cdp.similarity_threshold
-Datum cdp_name_similar_op(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded(
-        [&] { return BoolGetDatum(similarity_args(fcinfo) >= cdp::pg::namematch::similarity_threshold); });
+CDP_FUNCTION(cdp_name_similar_op) {
+    return BoolGetDatum(similarity_args(fcinfo) >= cdp::pg::namematch::similarity_threshold);
 }
 
 // a <~> b: 1 - name_similarity(a, b)
-Datum cdp_name_distance(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] { return Float8GetDatum(1.0 - similarity_args(fcinfo)); });
-}
-}
+CDP_FUNCTION(cdp_name_distance) { return Float8GetDatum(1.0 - similarity_args(fcinfo)); }

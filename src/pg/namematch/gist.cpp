@@ -129,6 +129,7 @@ Datum make_key(uint8 flags, uint8 m_min, uint8 m_max, const std::string_view* ra
     if (flags & kDict) payload.append(dict);
     auto* k = static_cast<char*>(cdp::pg::palloc0_guarded(VARHDRSZ + payload.size()));
     SET_VARSIZE(k, VARHDRSZ + payload.size());
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result): a byte payload, not a string
     std::memcpy(VARDATA(k), payload.data(), payload.size());
     return PointerGetDatum(k);
 }
@@ -196,7 +197,7 @@ std::size_t common_prefix(std::string_view a, std::string_view b) {
 
 // Sortsupport comparator on leaf keys (called from tuplesort: never throws;
 // the keys are fresh from compress).
-int sort_compare(Datum a, Datum b, SortSupport) {
+int sort_compare(Datum a, Datum b, SortSupport) noexcept {
     KeyView x, y;
     parse_into(DatumGetPointer(a), x);
     parse_into(DatumGetPointer(b), y);
@@ -204,223 +205,187 @@ int sort_compare(Datum a, Datum b, SortSupport) {
 }
 }  // namespace
 
-extern "C" {
-PG_FUNCTION_INFO_V1(cdp_gist_name_key_in);
-PG_FUNCTION_INFO_V1(cdp_gist_name_key_out);
-PG_FUNCTION_INFO_V1(cdp_gist_name_compress);
-PG_FUNCTION_INFO_V1(cdp_gist_name_decompress);
-PG_FUNCTION_INFO_V1(cdp_gist_name_union);
-PG_FUNCTION_INFO_V1(cdp_gist_name_penalty);
-PG_FUNCTION_INFO_V1(cdp_gist_name_picksplit);
-PG_FUNCTION_INFO_V1(cdp_gist_name_same);
-PG_FUNCTION_INFO_V1(cdp_gist_name_consistent);
-PG_FUNCTION_INFO_V1(cdp_gist_name_distance);
-PG_FUNCTION_INFO_V1(cdp_gist_name_sortsupport);
-
-Datum cdp_gist_name_key_in(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&]() -> Datum {
-        throw cdp::Error("cannot accept a value of type cdp.gist_name_key",
-                         cdp::sqlstate::kFeatureNotSupported);
-    });
+CDP_FUNCTION(cdp_gist_name_key_in) {
+    throw cdp::Error("cannot accept a value of type cdp.gist_name_key", cdp::sqlstate::kFeatureNotSupported);
 }
 
 // Text form for inspection (pageinspect): kind, token counts, range, tokens.
-Datum cdp_gist_name_key_out(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        const KeyView k = parse(PG_GETARG_POINTER(0));
-        std::string s = (k.flags & kDict) ? "dict" : "all";
-        s += " m=" + std::to_string(k.m_min) + ".." + std::to_string(k.m_max);
-        s += " range=[" + std::string(k.lo) + "," + std::string(k.hi) + "]";
-        if (k.flags & kDict) {
-            nm::DictReader r(k.dict);
-            nm::DictEntry e;
-            std::size_t n = 0;
-            std::string toks;
-            while (r.next(e)) {
-                if (n < 8) toks += (n ? " " : "") + std::string(e.text);
-                ++n;
-            }
-            s += " tokens=" + std::to_string(n) + " bytes=" + std::to_string(k.dict.size()) + " {" + toks +
-                 (n > 8 ? " ...}" : "}");
+CDP_FUNCTION(cdp_gist_name_key_out) {
+    const KeyView k = parse(PG_GETARG_POINTER(0));
+    std::string s = (k.flags & kDict) ? "dict" : "all";
+    s += " m=" + std::to_string(k.m_min) + ".." + std::to_string(k.m_max);
+    s += " range=[" + std::string(k.lo) + "," + std::string(k.hi) + "]";
+    if (k.flags & kDict) {
+        nm::DictReader r(k.dict);
+        nm::DictEntry e;
+        std::size_t n = 0;
+        std::string toks;
+        while (r.next(e)) {
+            if (n < 8) toks += (n ? " " : "") + std::string(e.text);
+            ++n;
         }
-        char* out = nullptr;
-        cdp::pg::pg_call([&] { out = pstrdup(s.c_str()); });
-        return CStringGetDatum(out);
-    });
+        s += " tokens=" + std::to_string(n) + " bytes=" + std::to_string(k.dict.size()) + " {" + toks +
+             (n > 8 ? " ...}" : "}");
+    }
+    char* out = nullptr;
+    cdp::pg::pg_call([&]() noexcept { out = pstrdup(s.c_str()); });
+    return CStringGetDatum(out);
 }
 
-Datum cdp_gist_name_compress(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        auto* entry = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
-        if (!entry->leafkey) return PointerGetDatum(entry);
-        const auto& name =
-            cdp::pg::namematch::prepared(cdp::pg::text_view(entry->key), cdp::pg::namematch::kStored);
-        const auto m = static_cast<uint8>(std::min<std::size_t>(name.tokens.size(), UINT8_MAX));
-        std::string dict;
-        Datum key;
-        if (nm::encode_name_dict(name, dict) && dict.size() <= kMaxLeafDictBytes) {
-            key = make_key(kDict, m, m, nullptr, nullptr, dict);
-        } else {
-            std::string_view lead;
-            for (const auto& t : name.tokens)
-                if (lead.empty() || std::string_view(t.text) < lead) lead = t.text;
-            key = make_key(kAll, m, m, &lead, &lead, {});
-        }
-        auto* out = static_cast<GISTENTRY*>(cdp::pg::palloc0_guarded(sizeof(GISTENTRY)));
-        gistentryinit(*out, key, entry->rel, entry->page, entry->offset, false);
-        return PointerGetDatum(out);
-    });
+CDP_FUNCTION(cdp_gist_name_compress) {
+    auto* entry = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
+    if (!entry->leafkey) return PointerGetDatum(entry);
+    const auto& name =
+        cdp::pg::namematch::prepared(cdp::pg::text_view(entry->key), cdp::pg::namematch::kStored);
+    const auto m = static_cast<uint8>(std::min<std::size_t>(name.tokens.size(), UINT8_MAX));
+    std::string dict;
+    Datum key;
+    if (nm::encode_name_dict(name, dict) && dict.size() <= kMaxLeafDictBytes) {
+        key = make_key(kDict, m, m, nullptr, nullptr, dict);
+    } else {
+        std::string_view lead;
+        for (const auto& t : name.tokens)
+            if (lead.empty() || std::string_view(t.text) < lead) lead = t.text;
+        key = make_key(kAll, m, m, &lead, &lead, {});
+    }
+    auto* out = static_cast<GISTENTRY*>(cdp::pg::palloc0_guarded(sizeof(GISTENTRY)));
+    gistentryinit(*out, key, entry->rel, entry->page, entry->offset, false);
+    return PointerGetDatum(out);
 }
 
 // Keys are stored plain (never compressed); detoast only if that ever changes.
-Datum cdp_gist_name_decompress(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        auto* entry = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
-        auto* p = reinterpret_cast<varlena*>(DatumGetPointer(entry->key));
-        if (!VARATT_IS_COMPRESSED(p) && !VARATT_IS_EXTERNAL(p)) return PointerGetDatum(entry);
-        varlena* d = nullptr;
-        cdp::pg::pg_call([&] { d = PG_DETOAST_DATUM(entry->key); });
-        auto* out = static_cast<GISTENTRY*>(cdp::pg::palloc0_guarded(sizeof(GISTENTRY)));
-        gistentryinit(*out, PointerGetDatum(d), entry->rel, entry->page, entry->offset, false);
-        return PointerGetDatum(out);
-    });
+CDP_FUNCTION(cdp_gist_name_decompress) {
+    auto* entry = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
+    auto* p = reinterpret_cast<varlena*>(DatumGetPointer(entry->key));
+    if (!VARATT_IS_COMPRESSED(p) && !VARATT_IS_EXTERNAL(p)) return PointerGetDatum(entry);
+    varlena* d = nullptr;
+    cdp::pg::pg_call([&]() noexcept { d = PG_DETOAST_DATUM(entry->key); });
+    auto* out = static_cast<GISTENTRY*>(cdp::pg::palloc0_guarded(sizeof(GISTENTRY)));
+    gistentryinit(*out, PointerGetDatum(d), entry->rel, entry->page, entry->offset, false);
+    return PointerGetDatum(out);
 }
 
 // union(entryvec internal, size internal) -> cdp.gist_name_key
-Datum cdp_gist_name_union(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        auto* entryvec = reinterpret_cast<GistEntryVector*>(PG_GETARG_POINTER(0));
-        auto* size = reinterpret_cast<int*>(PG_GETARG_POINTER(1));
-        std::vector<KeyView> keys;
-        keys.reserve(static_cast<std::size_t>(entryvec->n));
-        for (int i = 0; i < entryvec->n; ++i) keys.push_back(parse_entry(entryvec->vector[i]));
-        Datum out = union_of(keys);
-        *size = static_cast<int>(VARSIZE(DatumGetPointer(out)));
-        return out;
-    });
+CDP_FUNCTION(cdp_gist_name_union) {
+    auto* entryvec = reinterpret_cast<GistEntryVector*>(PG_GETARG_POINTER(0));
+    auto* size = reinterpret_cast<int*>(PG_GETARG_POINTER(1));
+    std::vector<KeyView> keys;
+    keys.reserve(static_cast<std::size_t>(entryvec->n));
+    for (int i = 0; i < entryvec->n; ++i) keys.push_back(parse_entry(entryvec->vector[i]));
+    Datum out = union_of(keys);
+    *size = static_cast<int>(VARSIZE(DatumGetPointer(out)));
+    return out;
 }
 
 // penalty(orig internal, new internal, result internal): outside the
 // subtree's leading-token range costs most (less the longer the common
 // prefix with the nearer end); then the dictionary bytes the new name adds;
 // then widening the token-count range.
-Datum cdp_gist_name_penalty(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        auto* orig = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
-        auto* add = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(1));
-        auto* result = reinterpret_cast<float*>(PG_GETARG_POINTER(2));
-        const KeyView o = parse_entry(*orig), n = parse_entry(*add);
-        double p = 0.0;
-        const std::string_view lead = n.lo;
-        const bool below = lead < o.lo;
-        // A hi cut to kRangeBytes covers every token it prefixes.
-        const bool above =
-            lead > o.hi && !(o.hi.size() == kRangeBytes && lead.substr(0, kRangeBytes) == o.hi);
-        if (below || above) {
-            const double shared = static_cast<double>(common_prefix(lead, below ? o.lo : o.hi));
-            p += 4.0 + 1.0 / (1.0 + shared);
-        }
-        if (o.flags & kDict) {
-            const double added =
-                (n.flags & kDict) ? static_cast<double>(nm::dict_added_bytes(o.dict, n.dict)) : kMaxDictBytes;
-            p += std::min(1.0, added / static_cast<double>(kMaxDictBytes));
-        }
-        double widen = 0;
-        if (n.m_min < o.m_min) widen += o.m_min - n.m_min;
-        if (n.m_max > o.m_max) widen += n.m_max - o.m_max;
-        p += 0.01 * widen;
-        *result = static_cast<float>(p);
-        return PointerGetDatum(result);
-    });
+CDP_FUNCTION(cdp_gist_name_penalty) {
+    auto* orig = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
+    auto* add = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(1));
+    auto* result = reinterpret_cast<float*>(PG_GETARG_POINTER(2));
+    const KeyView o = parse_entry(*orig), n = parse_entry(*add);
+    double p = 0.0;
+    const std::string_view lead = n.lo;
+    const bool below = lead < o.lo;
+    // A hi cut to kRangeBytes covers every token it prefixes.
+    const bool above = lead > o.hi && !(o.hi.size() == kRangeBytes && lead.substr(0, kRangeBytes) == o.hi);
+    if (below || above) {
+        const double shared = static_cast<double>(common_prefix(lead, below ? o.lo : o.hi));
+        p += 4.0 + 1.0 / (1.0 + shared);
+    }
+    if (o.flags & kDict) {
+        const double added =
+            (n.flags & kDict) ? static_cast<double>(nm::dict_added_bytes(o.dict, n.dict)) : kMaxDictBytes;
+        p += std::min(1.0, added / static_cast<double>(kMaxDictBytes));
+    }
+    double widen = 0;
+    if (n.m_min < o.m_min) widen += o.m_min - n.m_min;
+    if (n.m_max > o.m_max) widen += n.m_max - o.m_max;
+    p += 0.01 * widen;
+    *result = static_cast<float>(p);
+    return PointerGetDatum(result);
 }
 
 // picksplit: entries in sort order, cut in the middle (keeps pages clustered
 // by leading token, as the sorted build made them).
-Datum cdp_gist_name_picksplit(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        auto* entryvec = reinterpret_cast<GistEntryVector*>(PG_GETARG_POINTER(0));
-        auto* v = reinterpret_cast<GIST_SPLITVEC*>(PG_GETARG_POINTER(1));
-        const int maxoff = entryvec->n - 1;  // entries at FirstOffsetNumber..maxoff
-        const std::size_t n = static_cast<std::size_t>(maxoff);
-        std::vector<KeyView> keys(n);
-        std::vector<std::size_t> order(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            keys[i] = parse_entry(entryvec->vector[i + 1]);
-            order[i] = i;
+CDP_FUNCTION(cdp_gist_name_picksplit) {
+    auto* entryvec = reinterpret_cast<GistEntryVector*>(PG_GETARG_POINTER(0));
+    auto* v = reinterpret_cast<GIST_SPLITVEC*>(PG_GETARG_POINTER(1));
+    const int maxoff = entryvec->n - 1;  // entries at FirstOffsetNumber..maxoff
+    const std::size_t n = static_cast<std::size_t>(maxoff);
+    std::vector<KeyView> keys(n);
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        keys[i] = parse_entry(entryvec->vector[i + 1]);
+        order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return key_compare(keys[a], keys[b]) < 0; });
+    const std::size_t half = n / 2;
+    auto nbytes = sizeof(OffsetNumber) * (n + 1);
+    v->spl_left = static_cast<OffsetNumber*>(cdp::pg::palloc0_guarded(nbytes));
+    v->spl_right = static_cast<OffsetNumber*>(cdp::pg::palloc0_guarded(nbytes));
+    v->spl_nleft = v->spl_nright = 0;
+    std::vector<KeyView> left, right;
+    for (std::size_t r = 0; r < n; ++r) {
+        const std::size_t i = order[r];
+        const auto off = static_cast<OffsetNumber>(i + 1);
+        if (r < half) {
+            v->spl_left[v->spl_nleft++] = off;
+            left.push_back(keys[i]);
+        } else {
+            v->spl_right[v->spl_nright++] = off;
+            right.push_back(keys[i]);
         }
-        std::stable_sort(order.begin(), order.end(),
-                         [&](std::size_t a, std::size_t b) { return key_compare(keys[a], keys[b]) < 0; });
-        const std::size_t half = n / 2;
-        auto nbytes = sizeof(OffsetNumber) * (n + 1);
-        v->spl_left = static_cast<OffsetNumber*>(cdp::pg::palloc0_guarded(nbytes));
-        v->spl_right = static_cast<OffsetNumber*>(cdp::pg::palloc0_guarded(nbytes));
-        v->spl_nleft = v->spl_nright = 0;
-        std::vector<KeyView> left, right;
-        for (std::size_t r = 0; r < n; ++r) {
-            const std::size_t i = order[r];
-            const auto off = static_cast<OffsetNumber>(i + 1);
-            if (r < half) {
-                v->spl_left[v->spl_nleft++] = off;
-                left.push_back(keys[i]);
-            } else {
-                v->spl_right[v->spl_nright++] = off;
-                right.push_back(keys[i]);
-            }
-        }
-        v->spl_ldatum = union_of(left);
-        v->spl_rdatum = union_of(right);
-        return PointerGetDatum(v);
-    });
+    }
+    v->spl_ldatum = union_of(left);
+    v->spl_rdatum = union_of(right);
+    return PointerGetDatum(v);
 }
 
 // same(key, key, internal)
-Datum cdp_gist_name_same(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        const auto* a = PG_GETARG_POINTER(0);
-        const auto* b = PG_GETARG_POINTER(1);
-        auto* result = reinterpret_cast<bool*>(PG_GETARG_POINTER(2));
-        *result = VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
-                  std::memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
-        return PointerGetDatum(result);
-    });
+CDP_FUNCTION(cdp_gist_name_same) {
+    const auto* a = PG_GETARG_POINTER(0);
+    const auto* b = PG_GETARG_POINTER(1);
+    auto* result = reinterpret_cast<bool*>(PG_GETARG_POINTER(2));
+    *result = VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+              std::memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+    return PointerGetDatum(result);
 }
 
 // consistent(internal entry, text query, int2 strategy, oid, internal recheck)
-Datum cdp_gist_name_consistent(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        auto* entry = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
-        StrategyNumber strategy = PG_GETARG_UINT16(2);
-        auto* recheck = reinterpret_cast<bool*>(PG_GETARG_POINTER(4));
-        if (strategy != kSimilarStrategy)
-            throw cdp::Error("cdp.gist_name_ops: unknown strategy " + std::to_string(strategy),
-                             cdp::sqlstate::kInternalError);
-        *recheck = true;
-        const double t = cdp::pg::namematch::similarity_threshold;
-        if (t <= 0.0) return BoolGetDatum(true);
-        const auto& q = cached_query(cdp::pg::text_arg(fcinfo, 1));
-        return BoolGetDatum(key_bound(parse_entry(*entry), q) >= t);
-    });
+CDP_FUNCTION(cdp_gist_name_consistent) {
+    auto* entry = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
+    StrategyNumber strategy = PG_GETARG_UINT16(2);
+    auto* recheck = reinterpret_cast<bool*>(PG_GETARG_POINTER(4));
+    if (strategy != kSimilarStrategy)
+        throw cdp::Error("cdp.gist_name_ops: unknown strategy " + std::to_string(strategy),
+                         cdp::sqlstate::kInternalError);
+    *recheck = true;
+    const double t = cdp::pg::namematch::similarity_threshold;
+    if (t <= 0.0) return BoolGetDatum(true);
+    const auto& q = cached_query(cdp::pg::text_arg(fcinfo, 1));
+    return BoolGetDatum(key_bound(parse_entry(*entry), q) >= t);
 }
 
 // distance(internal entry, text query, int2 strategy, oid, internal recheck)
-Datum cdp_gist_name_distance(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        auto* entry = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
-        StrategyNumber strategy = PG_GETARG_UINT16(2);
-        auto* recheck = reinterpret_cast<bool*>(PG_GETARG_POINTER(4));
-        if (strategy != kDistanceStrategy)
-            throw cdp::Error("cdp.gist_name_ops: unknown strategy " + std::to_string(strategy),
-                             cdp::sqlstate::kInternalError);
-        *recheck = true;  // 1 - bound is a lower bound of the distance
-        const auto& q = cached_query(cdp::pg::text_arg(fcinfo, 1));
-        return Float8GetDatum(std::max(0.0, 1.0 - key_bound(parse_entry(*entry), q)));
-    });
+CDP_FUNCTION(cdp_gist_name_distance) {
+    auto* entry = reinterpret_cast<GISTENTRY*>(PG_GETARG_POINTER(0));
+    StrategyNumber strategy = PG_GETARG_UINT16(2);
+    auto* recheck = reinterpret_cast<bool*>(PG_GETARG_POINTER(4));
+    if (strategy != kDistanceStrategy)
+        throw cdp::Error("cdp.gist_name_ops: unknown strategy " + std::to_string(strategy),
+                         cdp::sqlstate::kInternalError);
+    *recheck = true;  // 1 - bound is a lower bound of the distance
+    const auto& q = cached_query(cdp::pg::text_arg(fcinfo, 1));
+    return Float8GetDatum(std::max(0.0, 1.0 - key_bound(parse_entry(*entry), q)));
 }
 
 // sortsupport(internal): order of leaves for the sorted index build.
-Datum cdp_gist_name_sortsupport(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_gist_name_sortsupport) {
     auto* ssup = reinterpret_cast<SortSupport>(PG_GETARG_POINTER(0));
-    ssup->comparator = sort_compare;
+    ssup->comparator = cdp::pg::pg_callback(&sort_compare);
     PG_RETURN_VOID();
-}
 }

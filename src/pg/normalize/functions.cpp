@@ -24,54 +24,35 @@ const char* default_region() { return cdp::pg::normalize::region(); }
 
 }  // namespace
 
-extern "C" {
-PG_FUNCTION_INFO_V1(cdp_normalize_email);
-PG_FUNCTION_INFO_V1(cdp_normalize_email_rules);
-PG_FUNCTION_INFO_V1(cdp_normalize_phone);
-PG_FUNCTION_INFO_V1(cdp_normalize_phone_region);
-PG_FUNCTION_INFO_V1(cdp_normalize_name);
-PG_FUNCTION_INFO_V1(cdp_normalize_address);
-
 // cdp.normalize_email(email text) -> text; provider rules from cdp.email_provider_rules.
-Datum cdp_normalize_email(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        cdp::normalize::EmailOptions opts;
-        opts.provider_rules = cdp::pg::normalize::email_provider_rules;
-        return optional_text(fcinfo, cdp::normalize::email(cdp::pg::text_arg(fcinfo, 0), opts));
-    });
+CDP_FUNCTION(cdp_normalize_email) {
+    cdp::normalize::EmailOptions opts;
+    opts.provider_rules = cdp::pg::normalize::email_provider_rules;
+    return optional_text(fcinfo, cdp::normalize::email(cdp::pg::text_arg(fcinfo, 0), opts));
 }
 
 // cdp.normalize_email(email text, provider_rules boolean) -> text.
-Datum cdp_normalize_email_rules(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        cdp::normalize::EmailOptions opts;
-        opts.provider_rules = PG_GETARG_BOOL(1);
-        return optional_text(fcinfo, cdp::normalize::email(cdp::pg::text_arg(fcinfo, 0), opts));
-    });
+CDP_FUNCTION(cdp_normalize_email_rules) {
+    cdp::normalize::EmailOptions opts;
+    opts.provider_rules = PG_GETARG_BOOL(1);
+    return optional_text(fcinfo, cdp::normalize::email(cdp::pg::text_arg(fcinfo, 0), opts));
 }
 
 // cdp.normalize_phone(phone text) -> text; region from cdp.default_region.
-Datum cdp_normalize_phone(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        return optional_text(fcinfo, cdp::normalize::phone(cdp::pg::text_arg(fcinfo, 0), default_region()));
-    });
+CDP_FUNCTION(cdp_normalize_phone) {
+    return optional_text(fcinfo, cdp::normalize::phone(cdp::pg::text_arg(fcinfo, 0), default_region()));
 }
 
 // cdp.normalize_phone(phone text, region text) -> text.
-Datum cdp_normalize_phone_region(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&] {
-        return optional_text(
-            fcinfo, cdp::normalize::phone(cdp::pg::text_arg(fcinfo, 0), cdp::pg::text_arg(fcinfo, 1)));
-    });
+CDP_FUNCTION(cdp_normalize_phone_region) {
+    return optional_text(fcinfo,
+                         cdp::normalize::phone(cdp::pg::text_arg(fcinfo, 0), cdp::pg::text_arg(fcinfo, 1)));
 }
 
-Datum cdp_normalize_name(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded(
-        [&] { return cdp::pg::text_datum(cdp::normalize::name(cdp::pg::text_arg(fcinfo, 0))); });
+CDP_FUNCTION(cdp_normalize_name) {
+    return cdp::pg::text_datum(cdp::normalize::name(cdp::pg::text_arg(fcinfo, 0)));
 }
 
-Datum cdp_normalize_address(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded(
-        [&] { return cdp::pg::text_datum(cdp::normalize::address(cdp::pg::text_arg(fcinfo, 0))); });
-}
+CDP_FUNCTION(cdp_normalize_address) {
+    return cdp::pg::text_datum(cdp::normalize::address(cdp::pg::text_arg(fcinfo, 0)));
 }

@@ -7,6 +7,7 @@ extern "C" {
 #include <cctype>
 #include <cstring>
 
+#include "pg/common/boundary.h"
 #include "pg/common/init.h"
 #include "pg/common/policy.h"
 #include "pg/normalize/gucs.h"
@@ -23,7 +24,7 @@ const char* region() { return default_region != nullptr ? default_region : "IT";
 namespace {
 // Policy settings (PGC_SUSET, SET granted to cdp_admin): see pg/common/policy.h.
 CDP_POLICY_SETTING("cdp.email_provider_rules");
-bool check_region(char** newval, void** /*extra*/, GucSource /*source*/) {
+bool check_region(char** newval, void** /*extra*/, GucSource /*source*/) noexcept {
     char* v = *newval;
     if (v == nullptr) return false;
     if (std::strlen(v) != 2 || !std::isalpha(static_cast<unsigned char>(v[0])) ||
@@ -42,9 +43,10 @@ bool check_region(char** newval, void** /*extra*/, GucSource /*source*/) {
 }
 
 void define_gucs() {
-    DefineCustomStringVariable(
-        "cdp.default_region", "Default ISO 3166-1 region for phone numbers written without a country code.",
-        nullptr, &default_region, "IT", PGC_USERSET, 0, check_region, nullptr, nullptr);
+    DefineCustomStringVariable("cdp.default_region",
+                               "Default ISO 3166-1 region for phone numbers written without a country code.",
+                               nullptr, &default_region, "IT", PGC_USERSET, 0,
+                               cdp::pg::pg_callback(&check_region), nullptr, nullptr);
     DefineCustomBoolVariable("cdp.email_provider_rules",
                              "Apply provider rules (gmail dots and +tags) in cdp.normalize_email().", nullptr,
                              &email_provider_rules, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);

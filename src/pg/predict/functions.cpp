@@ -86,6 +86,7 @@ void refresh_send_times() {
             if (c == kChannels[k]) channels_of[*spi.get_text(i, 1)].push_back(k);
     }
     std::vector<std::string> all;
+    all.reserve(channels_of.size());
     for (const auto& [e, _] : channels_of) all.push_back(e);
     spi.stream("SELECT customer_id, event, how, events::bigint FROM cdp._send_time_counts($1, NULL)",
                {{TEXTARRAYOID, text_array(all)}}, 10000, [&] {
@@ -683,7 +684,8 @@ std::string train_prediction(const std::string& name) {
         if (ids.size() >= 20000) flush();
     }
     flush();
-    const std::string model_json = cp::model_to_json(m), report = cp::report_to_json(m, rep);
+    const std::string model_json = cp::model_to_json(m);
+    std::string report = cp::report_to_json(m, rep);
     spi.exec(
         "UPDATE cdp.predictions SET model = $2::jsonb, metrics = $3::jsonb, trained_at = now() WHERE name = "
         "$1",
@@ -747,131 +749,97 @@ int64 compute_score(Spi& spi, const std::string& name, const std::string& rules_
 
 }  // namespace
 
-extern "C" {
-PG_FUNCTION_INFO_V1(cdp_tz_ok);
-PG_FUNCTION_INFO_V1(cdp_refresh_send_times);
-PG_FUNCTION_INFO_V1(cdp_best_send_time);
-PG_FUNCTION_INFO_V1(cdp_refresh_recommendations);
-PG_FUNCTION_INFO_V1(cdp_recommend);
-PG_FUNCTION_INFO_V1(cdp_create_prediction);
-PG_FUNCTION_INFO_V1(cdp_train_prediction);
-PG_FUNCTION_INFO_V1(cdp_predict);
-PG_FUNCTION_INFO_V1(cdp_explain_prediction);
-PG_FUNCTION_INFO_V1(cdp_create_score);
-PG_FUNCTION_INFO_V1(cdp_refresh_scores);
-
-Datum cdp_tz_ok(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_tz_ok) {
+    std::string tz(cdp::pg::text_arg(fcinfo, 0));
+    if (tz.empty() || tz.size() > 100) PG_RETURN_BOOL(false);
+    const char* s = tz.c_str();
     bool ok = false;
-    cdp::pg::guarded_void([&] {
-        std::string tz(cdp::pg::text_arg(fcinfo, 0));
-        if (tz.empty() || tz.size() > 100) return;
-        const char* s = tz.c_str();
-        cdp::pg::pg_call([&] { ok = pg_tzset(s) != nullptr; });
-    });
+    cdp::pg::pg_call([&]() noexcept { ok = pg_tzset(s) != nullptr; });
     PG_RETURN_BOOL(ok);
 }
 
-Datum cdp_refresh_send_times(PG_FUNCTION_ARGS) {
-    cdp::pg::guarded_void([&] { refresh_send_times(); });
+CDP_FUNCTION(cdp_refresh_send_times) {
+    refresh_send_times();
     PG_RETURN_VOID();
 }
 
-Datum cdp_best_send_time(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&]() -> Datum {
-        std::string j = best_send_time(PG_GETARG_INT64(0), std::string(cdp::pg::text_arg(fcinfo, 1)));
-        return cdp::pg::jsonb_datum(j);
-    });
+CDP_FUNCTION(cdp_best_send_time) {
+    std::string j = best_send_time(PG_GETARG_INT64(0), std::string(cdp::pg::text_arg(fcinfo, 1)));
+    return cdp::pg::jsonb_datum(j);
 }
 
-Datum cdp_refresh_recommendations(PG_FUNCTION_ARGS) {
-    cdp::pg::guarded_void([&] { refresh_recommendations(); });
+CDP_FUNCTION(cdp_refresh_recommendations) {
+    refresh_recommendations();
     PG_RETURN_VOID();
 }
 
 // cdp._recommend(customer_id, k, include_bought, category): not strict
-Datum cdp_recommend(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_recommend) {
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-    return cdp::pg::guarded([&]() -> Datum {
-        const int k = PG_ARGISNULL(1) ? 10 : PG_GETARG_INT32(1);
-        const bool inc = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
-        std::optional<std::string> cat;
-        if (auto c = cdp::pg::opt_text_arg(fcinfo, 3)) cat = std::string(*c);
-        return cdp::pg::jsonb_datum(recommend(PG_GETARG_INT64(0), k, inc, cat));
-    });
+    const int k = PG_ARGISNULL(1) ? 10 : PG_GETARG_INT32(1);
+    const bool inc = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
+    std::optional<std::string> cat;
+    if (auto c = cdp::pg::opt_text_arg(fcinfo, 3)) cat = std::string(*c);
+    return cdp::pg::jsonb_datum(recommend(PG_GETARG_INT64(0), k, inc, cat));
 }
 
-Datum cdp_create_prediction(PG_FUNCTION_ARGS) {
-    cdp::pg::guarded_void([&] {
-        std::string name(cdp::pg::text_arg(fcinfo, 0));
-        if (!cp::valid_prediction_name(name))
-            throw cdp::Error("invalid prediction name \"" + name.substr(0, 100) + "\"",
-                             cdp::sqlstate::kInvalidParameterValue, {},
-                             "1-41 characters [a-z0-9_], starting with a letter.");
-        std::string spec = cdp::pg::jsonb_arg_text(fcinfo, 1);
-        cp::parse_prediction_spec(spec);
-        Spi spi;
-        spi.exec(
-            "INSERT INTO cdp.predictions (name, spec) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE "
-            "SET spec = EXCLUDED.spec, model = NULL, metrics = NULL, trained_at = NULL",
-            {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(spec)}});
-    });
+CDP_FUNCTION(cdp_create_prediction) {
+    std::string name(cdp::pg::text_arg(fcinfo, 0));
+    if (!cp::valid_prediction_name(name))
+        throw cdp::Error("invalid prediction name \"" + name.substr(0, 100) + "\"",
+                         cdp::sqlstate::kInvalidParameterValue, {},
+                         "1-41 characters [a-z0-9_], starting with a letter.");
+    std::string spec = cdp::pg::jsonb_arg_text(fcinfo, 1);
+    cp::parse_prediction_spec(spec);
+    Spi spi;
+    spi.exec(
+        "INSERT INTO cdp.predictions (name, spec) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE "
+        "SET spec = EXCLUDED.spec, model = NULL, metrics = NULL, trained_at = NULL",
+        {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(spec)}});
     PG_RETURN_VOID();
 }
 
-Datum cdp_train_prediction(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&]() -> Datum {
-        return cdp::pg::jsonb_datum(train_prediction(std::string(cdp::pg::text_arg(fcinfo, 0))));
-    });
+CDP_FUNCTION(cdp_train_prediction) {
+    return cdp::pg::jsonb_datum(train_prediction(std::string(cdp::pg::text_arg(fcinfo, 0))));
 }
 
-Datum cdp_predict(PG_FUNCTION_ARGS) {
-    double p = cdp::pg::guarded([&]() -> double {
-        cp::StoredModel m;
-        std::vector<double> f;
-        bool has = false;
-        customer_features(std::string(cdp::pg::text_arg(fcinfo, 0)), PG_GETARG_INT64(1), m, f, has);
-        return cp::model_proba(m, f.data());
-    });
-    PG_RETURN_FLOAT8(p);
+CDP_FUNCTION(cdp_predict) {
+    cp::StoredModel m;
+    std::vector<double> f;
+    bool has = false;
+    customer_features(std::string(cdp::pg::text_arg(fcinfo, 0)), PG_GETARG_INT64(1), m, f, has);
+    PG_RETURN_FLOAT8(cp::model_proba(m, f.data()));
 }
 
-Datum cdp_explain_prediction(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&]() -> Datum {
-        cp::StoredModel m;
-        std::vector<double> f;
-        bool has = false;
-        customer_features(std::string(cdp::pg::text_arg(fcinfo, 0)), PG_GETARG_INT64(1), m, f, has);
-        return cdp::pg::jsonb_datum(cp::explain_to_json(m, f, cp::model_proba(m, f.data())));
-    });
+CDP_FUNCTION(cdp_explain_prediction) {
+    cp::StoredModel m;
+    std::vector<double> f;
+    bool has = false;
+    customer_features(std::string(cdp::pg::text_arg(fcinfo, 0)), PG_GETARG_INT64(1), m, f, has);
+    return cdp::pg::jsonb_datum(cp::explain_to_json(m, f, cp::model_proba(m, f.data())));
 }
 
-Datum cdp_create_score(PG_FUNCTION_ARGS) {
-    int64 n = cdp::pg::guarded([&]() -> int64 {
-        std::string name(cdp::pg::text_arg(fcinfo, 0));
-        if (!cp::valid_prediction_name(name))
-            throw cdp::Error("invalid score name \"" + name.substr(0, 100) + "\"",
-                             cdp::sqlstate::kInvalidParameterValue, {},
-                             "1-41 characters [a-z0-9_], starting with a letter.");
-        std::string rules = cdp::pg::jsonb_arg_text(fcinfo, 1);
-        cp::compile_score(rules);
-        Spi spi;
-        spi.exec(
-            "INSERT INTO cdp.scores (name, rules) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE "
-            "SET rules = EXCLUDED.rules",
-            {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(rules)}});
-        return compute_score(spi, name, rules);
-    });
-    PG_RETURN_INT64(n);
+CDP_FUNCTION(cdp_create_score) {
+    std::string name(cdp::pg::text_arg(fcinfo, 0));
+    if (!cp::valid_prediction_name(name))
+        throw cdp::Error("invalid score name \"" + name.substr(0, 100) + "\"",
+                         cdp::sqlstate::kInvalidParameterValue, {},
+                         "1-41 characters [a-z0-9_], starting with a letter.");
+    std::string rules = cdp::pg::jsonb_arg_text(fcinfo, 1);
+    cp::compile_score(rules);
+    Spi spi;
+    spi.exec(
+        "INSERT INTO cdp.scores (name, rules) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE "
+        "SET rules = EXCLUDED.rules",
+        {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(rules)}});
+    PG_RETURN_INT64(compute_score(spi, name, rules));
 }
 
-Datum cdp_refresh_scores(PG_FUNCTION_ARGS) {
-    cdp::pg::guarded_void([&] {
-        Spi spi;
-        spi.exec("SELECT name, rules::text FROM cdp.scores ORDER BY name", {});
-        std::vector<std::pair<std::string, std::string>> all;
-        for (uint64 i = 0; i < spi.rows(); ++i) all.push_back({*spi.get_text(i, 0), *spi.get_text(i, 1)});
-        for (const auto& [n, r] : all) compute_score(spi, n, r);
-    });
+CDP_FUNCTION(cdp_refresh_scores) {
+    Spi spi;
+    spi.exec("SELECT name, rules::text FROM cdp.scores ORDER BY name", {});
+    std::vector<std::pair<std::string, std::string>> all;
+    for (uint64 i = 0; i < spi.rows(); ++i) all.push_back({*spi.get_text(i, 0), *spi.get_text(i, 1)});
+    for (const auto& [n, r] : all) compute_score(spi, n, r);
     PG_RETURN_VOID();
-}
 }

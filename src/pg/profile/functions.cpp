@@ -63,10 +63,10 @@ void refresh(bool full) {
         for (const auto& [name, src] : c.days_since) {
             std::string v = "floor(extract(epoch FROM ($1::timestamptz - (computed ->> " +
                             prof::sql_literal(src) + ")::timestamptz)) / 86400)::int";
-            std::string sql = "UPDATE cdp.profiles SET computed = computed || jsonb_build_object(" +
-                              prof::sql_literal(name) + ", " + v + "), updated_at = now() WHERE computed ? " +
-                              prof::sql_literal(src) + " AND computed -> " + prof::sql_literal(name) +
-                              " IS DISTINCT FROM to_jsonb(" + v + ")";
+            std::string sql = "UPDATE cdp.profiles SET computed = computed || jsonb_build_object(";
+            sql += prof::sql_literal(name) + ", " + v + "), updated_at = now() WHERE computed ? ";
+            sql += prof::sql_literal(src) + " AND computed -> " + prof::sql_literal(name);
+            sql += " IS DISTINCT FROM to_jsonb(" + v + ")";
             spi.exec_prepared(sql.c_str(), {{TIMESTAMPTZOID, now}});
         }
     }
@@ -190,7 +190,7 @@ Datum cdp_rfm_scores(PG_FUNCTION_ARGS) {
         bool have[3] = {false, false, false};
         double cuts[12];
         bool cuts_ok = false;
-        cdp::pg::pg_call([&] {
+        cdp::pg::pg_call([&]() noexcept {
             Jsonb* jb = PG_GETARG_JSONB_P(0);
             static const char* const keys[3] = {"rfm_recency_days", "rfm_frequency", "rfm_monetary"};
             for (int i = 0; i < 3; ++i) {

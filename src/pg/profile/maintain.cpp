@@ -266,7 +266,7 @@ TimestampTz clock_now() {
     TimestampTz t = GetCurrentTransactionStartTimestamp();
     if (test_now != nullptr && test_now[0] != '\0') {
         const char* s = test_now;
-        pg_call([&] {
+        pg_call([&]() noexcept {
             t = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(s),
                                                         ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
         });
@@ -323,7 +323,7 @@ namespace {
 // values only) of one context jsonb; empty when there is none.
 std::string consent_lines(Datum context) {
     char* out = nullptr;
-    pg_call([&] {
+    pg_call([&]() noexcept {
         Jsonb* jb = DatumGetJsonbP(context);
         JsonbValue v1, v2;
         if (!JB_ROOT_IS_OBJECT(jb)) return;

@@ -59,6 +59,7 @@ std::vector<bool> suppressed_flags(const std::vector<const std::vector<cdp::inge
 
 void check_not_suppressed(const std::vector<std::pair<std::string, std::string>>& raw) {
     std::vector<cdp::ingest::Identifier> ids;
+    ids.reserve(raw.size());
     for (const auto& [t, v] : raw) ids.push_back({t, v});
     if (ids.empty()) return;
     if (suppressed_flags({&ids})[0])

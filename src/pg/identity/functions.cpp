@@ -59,13 +59,13 @@ JsonItem item_of(const Token& t) {
         case jbvString:
             return {JsonKind::kString,
                     std::string(t.v.val.string.val, static_cast<size_t>(t.v.val.string.len))};
-        case jbvNumeric:
-            return {JsonKind::kNumber, t.text};
+        case jbvNumeric:  // text is not filled for a scalar root (only its kind is read)
+            return {JsonKind::kNumber, t.text != nullptr ? t.text : ""};
         case jbvBool:
             return {JsonKind::kBool, t.v.val.boolean ? "true" : "false"};
         case jbvBinary:
             return {JsonContainerIsObject(t.v.val.binary.data) ? JsonKind::kObject : JsonKind::kArray,
-                    t.text};
+                    t.text != nullptr ? t.text : ""};
         default:
             return {JsonKind::kNull, "null"};
     }

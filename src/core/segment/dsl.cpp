@@ -523,7 +523,7 @@ struct Gen {
 
     static std::string num_of(const std::string& x) {
         return "(CASE jsonb_typeof(" + x + ") WHEN 'number' THEN (" + x + ")::numeric WHEN 'string' THEN CASE WHEN (" +
-               x + " #>> '{}') ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]{1,3})?\\s*$' THEN (" + x +
+               x + " #>> '{}') ~ '^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]{1,3})?[[:space:]]*$' THEN (" + x +
                " #>> '{}')::numeric END END)";
     }
     static std::string text_of(const std::string& x) {

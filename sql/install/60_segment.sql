@@ -49,13 +49,14 @@ CREATE TABLE cdp.segment_runs (
     candidates  bigint,
     clock       timestamptz,
     revision    int,
-    snapshot    pg_snapshot
+    snapshot    pg_snapshot,
+    xid         xid8
 );
 CREATE INDEX segment_runs_segment_idx ON cdp.segment_runs (segment_id, run_id);
 REVOKE ALL ON cdp.segment_runs FROM PUBLIC;
 GRANT SELECT ON cdp.segment_runs TO cdp_reader;
 COMMENT ON TABLE cdp.segment_runs IS
-    'One row per refresh of a segment: mode actually used (full or incremental), timings, customers entered and exited, members after the run, status (running, succeeded, failed) and the error of a failed run; candidates: customers re-evaluated by an incremental run; clock: the time windows were evaluated at; revision: the definition revision; snapshot: the snapshot the run saw (changes not visible in it are the next incremental run''s work).';
+    'One row per refresh of a segment: mode actually used (full or incremental), timings, customers entered and exited, members after the run, status (running, succeeded, failed) and the error of a failed run; candidates: customers re-evaluated by an incremental run; clock: the time windows were evaluated at; revision: the definition revision; snapshot, xid: the snapshot the run saw and its transaction (changes not visible in that snapshot, or made by that transaction, are the next incremental run''s work).';
 REVOKE ALL ON SEQUENCE cdp.segment_runs_run_id_seq FROM PUBLIC;
 COMMENT ON SEQUENCE cdp.segment_runs_run_id_seq IS 'run_id generator (runs are numbered in start order).';
 
@@ -380,18 +381,21 @@ BEGIN
         RAISE EXCEPTION 'segment % does not exist', p_sid USING ERRCODE = 'undefined_object';
     END IF;
     -- Taken before the membership is computed: every change it does not
-    -- see is re-evaluated by the next incremental run.
+    -- see, and every change of this transaction (its own writes count as
+    -- seen by the snapshot even when made later), is re-evaluated by the
+    -- next incremental run.
     snap := pg_current_snapshot();
     c := cdp._segment_compile(s.definition);
     params := ARRAY(SELECT jsonb_array_elements_text(c -> 'params'));
-    SELECT r.run_id, r.snapshot, r.clock, r.revision INTO prev FROM cdp.segment_runs r
+    SELECT r.run_id, r.snapshot, r.xid, r.clock, r.revision INTO prev FROM cdp.segment_runs r
      WHERE r.segment_id = p_sid AND r.status = 'succeeded' ORDER BY r.run_id DESC LIMIT 1;
     v_mode := CASE
         WHEN p_mode = 'full' THEN 'full'
         WHEN prev.run_id IS NULL OR prev.snapshot IS NULL OR prev.revision IS DISTINCT FROM s.revision
              OR NOT (c ->> 'incremental')::boolean OR v_now < prev.clock THEN 'full'
         WHEN EXISTS (SELECT 1 FROM cdp.segment_dirty d WHERE d.customer_id IS NULL
-                        AND d.xid >= pg_snapshot_xmin(prev.snapshot) AND NOT pg_visible_in_snapshot(d.xid, prev.snapshot))
+                        AND d.xid >= least(pg_snapshot_xmin(prev.snapshot), prev.xid)
+                        AND (NOT pg_visible_in_snapshot(d.xid, prev.snapshot) OR d.xid = prev.xid))
              THEN 'full'
         ELSE 'incremental' END;
     IF p_mode = 'incremental' AND v_mode = 'full' THEN
@@ -402,13 +406,13 @@ BEGIN
                  ELSE 'untracked changes' END;
     END IF;
     has_dependents := EXISTS (SELECT 1 FROM cdp.segments x WHERE s.name = ANY (x.depends_on));
-    INSERT INTO cdp.segment_runs (segment_id, mode, clock, revision, snapshot)
-        VALUES (p_sid, v_mode, v_now, s.revision, snap) RETURNING run_id INTO run;
+    INSERT INTO cdp.segment_runs (segment_id, mode, clock, revision, snapshot, xid)
+        VALUES (p_sid, v_mode, v_now, s.revision, snap, pg_current_xact_id()) RETURNING run_id INTO run;
     BEGIN
         IF v_mode = 'incremental' THEN
             cand := ARRAY(SELECT d.customer_id FROM cdp.segment_dirty d
-                           WHERE d.customer_id IS NOT NULL AND d.xid >= pg_snapshot_xmin(prev.snapshot)
-                             AND NOT pg_visible_in_snapshot(d.xid, prev.snapshot));
+                           WHERE d.customer_id IS NOT NULL AND d.xid >= least(pg_snapshot_xmin(prev.snapshot), prev.xid)
+                             AND (NOT pg_visible_in_snapshot(d.xid, prev.snapshot) OR d.xid = prev.xid));
             -- Events whose window edge passed between the last run and now.
             FOR w IN SELECT jsonb_array_elements_text(c -> 'windows')::bigint LOOP
                 cand := cand || ARRAY(SELECT r.customer_id FROM cdp.events e JOIN cdp.records r ON r.record_id = e.record_id
@@ -460,8 +464,8 @@ BEGIN
     END;
     -- Change-tracking rows every segment's last successful run has seen.
     DELETE FROM cdp.segment_dirty d
-     WHERE d.xid < (SELECT min(pg_snapshot_xmin(l.snapshot)) FROM (
-                        SELECT DISTINCT ON (r.segment_id) r.snapshot FROM cdp.segment_runs r
+     WHERE d.xid < (SELECT min(least(pg_snapshot_xmin(l.snapshot), l.xid)) FROM (
+                        SELECT DISTINCT ON (r.segment_id) r.snapshot, r.xid FROM cdp.segment_runs r
                          WHERE r.status = 'succeeded' AND r.snapshot IS NOT NULL
                          ORDER BY r.segment_id, r.run_id DESC) l);
     RETURN run;

@@ -459,7 +459,7 @@ BEGIN
         UPDATE cdp.segment_runs r SET status = 'failed', finished_at = clock_timestamp(), error = st || ': ' || err
          WHERE r.run_id = run;
         RAISE WARNING 'cdp.refresh_segment: refresh of segment "%" failed (run %): %', s.name, run, err
-            USING ERRCODE = 'warning';
+            USING ERRCODE = '01000';
         RETURN run;
     END;
     -- Change-tracking rows every segment's last successful run has seen.

@@ -184,6 +184,13 @@ REVOKE ALL ON FUNCTION cdp._segment_time(jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION cdp._segment_time(jsonb) IS
     'The point in time of a JSON string holding an ISO-8601 date or date-time (no zone: UTC); NULL for anything else. Used by generated segment SQL.';
 
+CREATE FUNCTION cdp._segment_num(v jsonb) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'cdp_segment_num'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+REVOKE ALL ON FUNCTION cdp._segment_num(jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION cdp._segment_num(jsonb) IS
+    'The number of a JSON number, or of a JSON string holding a plain decimal number ("42", "-3.5", "1e3"); NULL for anything else. Used by generated segment SQL.';
+
 -- Validates a compiled definition's nested segments for segment `self`:
 -- each exists, and none reaches back to self (cycle).
 CREATE FUNCTION cdp._segment_check_deps(self text, deps text[]) RETURNS void
@@ -300,6 +307,9 @@ BEGIN
         PERFORM cdp.unschedule_segment_refresh(name);
     END IF;
     DELETE FROM cdp.segments s WHERE s.segment_id = sid;
+    IF NOT EXISTS (SELECT 1 FROM cdp.segments) THEN
+        DELETE FROM cdp.segment_dirty;  -- nothing left to track for
+    END IF;
 END $$;
 REVOKE ALL ON FUNCTION cdp.drop_segment(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cdp.drop_segment(text) TO cdp_admin;
@@ -372,6 +382,7 @@ DECLARE
     n_ext bigint := 0;
     n_members bigint;
     w bigint;
+    b jsonb;
     has_dependents boolean;
     err text;
     st text;
@@ -414,10 +425,12 @@ BEGIN
                            WHERE d.customer_id IS NOT NULL AND d.xid >= least(pg_snapshot_xmin(prev.snapshot), prev.xid)
                              AND (NOT pg_visible_in_snapshot(d.xid, prev.snapshot) OR d.xid = prev.xid));
             -- Events whose window edge passed between the last run and now.
-            FOR w IN SELECT jsonb_array_elements_text(c -> 'windows')::bigint LOOP
+            FOR b IN SELECT x FROM jsonb_array_elements(c -> 'boundaries') x LOOP
+                w := (b ->> 'within')::bigint;
                 cand := cand || ARRAY(SELECT r.customer_id FROM cdp.events e JOIN cdp.records r ON r.record_id = e.record_id
                                        WHERE e.occurred_at > prev.clock - make_interval(secs => w)
                                          AND e.occurred_at <= v_now - make_interval(secs => w)
+                                         AND e.event = ANY (ARRAY(SELECT jsonb_array_elements_text(b -> 'events')))
                                          AND r.customer_id IS NOT NULL);
             END LOOP;
             cand := ARRAY(SELECT DISTINCT u FROM unnest(cand) u ORDER BY 1);

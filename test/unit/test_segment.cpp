@@ -36,7 +36,7 @@ TEST(Segment, CompilesEveryConditionKind) {
     };
     for (int i = 0; i < 7; ++i) {
         seg::Compiled c = seg::compile(defs[i]);
-        EXPECT_NE(c.sql.find("SELECT c.customer_id FROM cdp.customers c"), std::string::npos) << defs[i];
+        EXPECT_NE(c.sql.find("SELECT p.customer_id FROM cdp.profiles p"), std::string::npos) << defs[i];
         EXPECT_NE(c.subset_sql.find("$3::int8[]"), std::string::npos);
     }
     EXPECT_NE(error_of(defs[7]), "");
@@ -140,12 +140,12 @@ TEST(Segment, EventCountsAndWindows) {
     auto c = seg::compile(R"({"all":[{"event":"A","within":"7 days"},{"event":["B","C"],"within":"2 weeks","count":{"eq":0}},{"event":"A","within":"1 week","count":{"between":[1,3]}}]})");
     EXPECT_EQ(c.windows, std::vector<int64_t>({604800, 1209600}));
     // count 0 satisfies eq 0: the NOT IN form.
-    EXPECT_NE(c.sql.find("NOT (c.customer_id IN (SELECT r.customer_id"), std::string::npos);
+    EXPECT_NE(c.sql.find("NOT (p.customer_id IN (SELECT r.customer_id"), std::string::npos);
     EXPECT_NE(c.sql.find("count(*) BETWEEN 1 AND 3"), std::string::npos);
     EXPECT_TRUE(c.incremental);
     auto p = seg::compile(R"({"event":"A","where":[{"property":"products.0.sku","op":"eq","value":"X"},{"property":"context.page.url","op":"starts_with","value":"https"}]})");
-    EXPECT_NE(p.sql.find("e.properties #> ARRAY["), std::string::npos);
-    EXPECT_NE(p.sql.find("e.context #> ARRAY["), std::string::npos);
+    EXPECT_NE(p.sql.find("e.properties #>> ARRAY["), std::string::npos);
+    EXPECT_NE(p.sql.find("e.context #>> ARRAY["), std::string::npos);
     EXPECT_EQ(p.params, std::vector<std::string>({"A", "products", "0", "sku", "X", "page", "url", "https"}));
 }
 

@@ -495,6 +495,7 @@ struct Gen {
     std::vector<std::string>* segments;
     std::vector<int64_t>* windows;
     bool* incremental;
+    std::vector<Compiled::Boundary>* boundaries = nullptr;
 
     std::string P(const std::string& v) {
         if (literal) return quote_literal(v);
@@ -521,17 +522,14 @@ struct Gen {
         }
     }
 
-    static std::string num_of(const std::string& x) {
-        return "(CASE jsonb_typeof(" + x + ") WHEN 'number' THEN (" + x + ")::numeric WHEN 'string' THEN CASE WHEN (" +
-               x + " #>> '{}') ~ '^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]{1,3})?[[:space:]]*$' THEN (" + x +
-               " #>> '{}')::numeric END END)";
-    }
+    static std::string num_of(const std::string& x) { return "cdp._segment_num(" + x + ")"; }
     static std::string text_of(const std::string& x) {
         return "(CASE WHEN jsonb_typeof(" + x + ") IN ('string', 'number', 'boolean') THEN " + x + " #>> '{}' END)";
     }
 
     // Comparison of a jsonb expression `x` (identifier: a text expression).
-    std::string compare(const std::string& x, const Comparison& c, bool text_column) {
+    // `xt`: the same value as text (->> / #>>), for string comparisons.
+    std::string compare(const std::string& x, const Comparison& c, bool text_column, const std::string& xt = {}) {
         if (c.op == Op::kExists) return "(" + x + " IS NOT NULL AND " + x + " <> 'null'::jsonb)";
         if (c.op == Op::kNotExists) return "(" + x + " IS NULL OR " + x + " = 'null'::jsonb)";
         std::string l;
@@ -542,7 +540,7 @@ struct Gen {
             case Kind::kDate: l = "cdp._segment_time(" + x + ")"; break;
             default:
                 str = true;
-                l = text_column ? x : text_of(x);
+                l = text_column ? x : xt.empty() ? text_of(x) : xt;
                 if (c.ci) l = "lower(" + l + ")";
         }
         const std::string coll = str ? " COLLATE \"C\"" : "";
@@ -589,14 +587,17 @@ struct Gen {
             case Node::kNot: return "(NOT " + gen(*n.children[0]) + ")";
             case Node::kTrait:
             case Node::kComputed: {
-                std::string x = std::string("(p.") + (n.type == Node::kTrait ? "traits" : "computed") + " -> " + P(n.name) + ")";
-                return "coalesce(" + compare(x, n.cmp, false) + ", false)";
+                const std::string col = n.type == Node::kTrait ? "p.traits" : "p.computed";
+                const std::string key = P(n.name);
+                std::string x = "(" + col + " -> " + key + ")";
+                std::string xt = "(" + col + " ->> " + key + ")";
+                return "coalesce(" + compare(x, n.cmp, false, xt) + ", false)";
             }
             case Node::kConsent: {
                 std::string purpose = P(n.name);
-                std::string granted = "c.customer_id IN (SELECT k.customer_id FROM cdp.consents k WHERE k.purpose = " +
+                std::string granted = "p.customer_id IN (SELECT k.customer_id FROM cdp.consents k WHERE k.purpose = " +
                                       purpose + " AND k.granted" + restrict("k.customer_id") + ")";
-                std::string decided = "c.customer_id IN (SELECT k.customer_id FROM cdp.consents k WHERE k.purpose = " +
+                std::string decided = "p.customer_id IN (SELECT k.customer_id FROM cdp.consents k WHERE k.purpose = " +
                                       purpose + restrict("k.customer_id") + ")";
                 std::string def = "coalesce(current_setting('cdp.consent_default', true), 'off')::boolean";
                 std::string yes = "(" + granted + " OR (" + def + " AND NOT (" + decided + ")))";
@@ -604,7 +605,7 @@ struct Gen {
             }
             case Node::kSegment: {
                 if (std::find(segments->begin(), segments->end(), n.name) == segments->end()) segments->push_back(n.name);
-                return "(c.customer_id IN (SELECT m.customer_id FROM cdp.segment_members m WHERE m.segment_id = "
+                return "(p.customer_id IN (SELECT m.customer_id FROM cdp.segment_members m WHERE m.segment_id = "
                        "(SELECT s.segment_id FROM cdp.segments s WHERE s.name = " +
                        P(n.name) + ")" + restrict("m.customer_id") + "))";
             }
@@ -613,18 +614,19 @@ struct Gen {
                                    "r.record_id WHERE r.customer_id IS NOT NULL AND i.id_type = " +
                                    P(n.name) + restrict("r.customer_id");
                 const Comparison& c = n.cmp;
-                if (c.op == Op::kExists) return "(c.customer_id IN (" + base + "))";
-                if (c.op == Op::kNotExists) return "(NOT (c.customer_id IN (" + base + ")))";
+                if (c.op == Op::kExists) return "(p.customer_id IN (" + base + "))";
+                if (c.op == Op::kNotExists) return "(NOT (p.customer_id IN (" + base + ")))";
                 Comparison pos = c;
                 bool neg = false;
                 if (c.op == Op::kNe) pos.op = Op::kEq, neg = true;
                 if (c.op == Op::kNotIn) pos.op = Op::kIn, neg = true;
-                std::string in = "c.customer_id IN (" + base + " AND " + compare("i.id_value", pos, true) + ")";
+                std::string in = "p.customer_id IN (" + base + " AND " + compare("i.id_value", pos, true) + ")";
                 return neg ? "(NOT (" + in + "))" : "(" + in + ")";
             }
             case Node::kEvent: {
                 if (n.within_seconds > 0 && std::find(windows->begin(), windows->end(), n.within_seconds) == windows->end())
                     windows->push_back(n.within_seconds);
+                if (n.within_seconds > 0 && boundaries) boundaries->push_back({n.within_seconds, n.events});
                 std::string f = "SELECT r.customer_id FROM cdp.records r JOIN cdp.events e ON e.record_id = r.record_id "
                                 "WHERE r.customer_id IS NOT NULL" + restrict("r.customer_id");
                 if (n.events.size() == 1) {
@@ -641,7 +643,8 @@ struct Gen {
                     std::string arr;
                     for (size_t i = 1; i < w.column_path.size(); ++i) arr += (i > 1 ? ", " : "") + P(w.column_path[i]);
                     std::string x = "(e." + w.column_path[0] + " #> ARRAY[" + arr + "]::text[])";
-                    f += " AND coalesce(" + compare(x, w.cmp, false) + ", false)";
+                    std::string xt = "(e." + w.column_path[0] + " #>> ARRAY[" + arr + "]::text[])";
+                    f += " AND coalesce(" + compare(x, w.cmp, false, xt) + ", false)";
                 }
                 bool zero_ok = true;
                 std::string having;
@@ -657,8 +660,8 @@ struct Gen {
                 // A customer without a matching event has count 0: when 0
                 // satisfies the count, members are those NOT among the
                 // customers whose (positive) count fails it.
-                if (zero_ok) return "(NOT (c.customer_id IN (" + f + " HAVING NOT (" + having + "))))";
-                return "(c.customer_id IN (" + f + " HAVING " + having + "))";
+                if (zero_ok) return "(NOT (p.customer_id IN (" + f + " HAVING NOT (" + having + "))))";
+                return "(p.customer_id IN (" + f + " HAVING " + having + "))";
             }
         }
         return "false";
@@ -666,8 +669,8 @@ struct Gen {
 };
 
 std::string wrap(const std::string& pred, bool subset) {
-    return "SELECT c.customer_id FROM cdp.customers c LEFT JOIN cdp.profiles p ON p.customer_id = c.customer_id WHERE " +
-           std::string(subset ? "c.customer_id = ANY ($3::int8[]) AND " : "") + pred;
+    return "SELECT p.customer_id FROM cdp.profiles p WHERE " +
+           std::string(subset ? "p.customer_id = ANY ($3::int8[]) AND " : "") + pred;
 }
 
 }  // namespace
@@ -743,7 +746,7 @@ Compiled compile(std::string_view text) {
     std::vector<std::string> ignored_params, ignored_segments;
     std::vector<int64_t> ignored_windows;
     bool ignored_inc = true;
-    Gen g{false, false, &c.params, &c.segments, &c.windows, &c.incremental};
+    Gen g{false, false, &c.params, &c.segments, &c.windows, &c.incremental, &c.boundaries};
     c.predicate = g.gen(*root);
     c.sql = wrap(c.predicate, false);
     std::vector<std::string> sub_params;
@@ -766,6 +769,8 @@ std::string compiled_json(const Compiled& c) {
     j["readable"] = c.readable;
     j["segments"] = c.segments;
     j["windows"] = c.windows;
+    j["boundaries"] = cdp::json::Json::array();
+    for (const auto& b : c.boundaries) j["boundaries"].push_back({{"within", b.within_seconds}, {"events", b.events}});
     j["incremental"] = c.incremental;
     return cdp::json::dump(j);
 }

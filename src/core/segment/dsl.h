@@ -20,8 +20,8 @@
 // ISO-8601 dates or relative dates ("now", "now-30 days", "now+2 weeks";
 // units minute hour day week month year) as points in time.
 //
-// Generated SQL: the predicate reads the aliases `c` (a row of
-// cdp.customers) and `p` (its cdp.profiles row, LEFT JOINed); `$1` is the
+// Generated SQL: the predicate reads the alias `p` (a row of cdp.profiles:
+// the customers a segment selects from are the profiled ones); `$1` is the
 // clock (timestamptz), every user value is an element of the text array
 // `$2` (`($2::text[])[k]`), `$3` the int8[] of customers a subset
 // evaluation is restricted to.  No user text ever appears in the SQL text.
@@ -91,13 +91,21 @@ std::unique_ptr<Node> parse(std::string_view definition_json);
 
 // ---- compiled form
 struct Compiled {
-    std::string predicate;   // boolean SQL over c / p with $1, $2 (and $3 in subset_sql)
-    std::string sql;         // SELECT c.customer_id FROM ... WHERE predicate  ($1, $2)
-    std::string subset_sql;  // the same restricted to c.customer_id = ANY($3::int8[])
+    std::string predicate;   // boolean SQL over p with $1, $2 (and $3 in subset_sql)
+    std::string sql;         // SELECT p.customer_id FROM cdp.profiles p WHERE predicate  ($1, $2)
+    std::string subset_sql;  // the same restricted to p.customer_id = ANY($3::int8[])
     std::vector<std::string> params;  // elements of $2, in order
     std::string readable;    // sql with every value inlined as a quoted literal, now() for $1
     std::vector<std::string> segments;  // nested segments referenced (distinct, in order)
     std::vector<int64_t> windows;       // distinct event windows in seconds
+    // Per event condition with a window: its events, for the boundary scan
+    // of incremental refresh (customers with such an event whose window
+    // edge passed since the last run).
+    struct Boundary {
+        int64_t within_seconds;
+        std::vector<std::string> events;
+    };
+    std::vector<Boundary> boundaries;
     // False when the definition depends on the clock other than through
     // event windows (relative dates): incremental refresh cannot bound it.
     bool incremental = true;
@@ -106,7 +114,7 @@ struct Compiled {
 Compiled compile(std::string_view definition_json);
 
 // {"sql":…, "subset_sql":…, "params":[…], "readable":…, "segments":[…],
-//  "windows":[…], "incremental":bool}
+//  "windows":[…], "boundaries":[{"within":s,"events":[…]}], "incremental":bool}
 std::string compiled_json(const Compiled& c);
 
 // SQL string literal that reads the same whatever standard_conforming_strings

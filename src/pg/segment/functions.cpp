@@ -6,7 +6,10 @@
 #include "pg/common/pg.h"
 
 extern "C" {
+#include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 #include "utils/timestamp.h"
 }
 
@@ -20,6 +23,7 @@ extern "C" {
 extern "C" {
 PG_FUNCTION_INFO_V1(cdp_segment_compile);
 PG_FUNCTION_INFO_V1(cdp_segment_time);
+PG_FUNCTION_INFO_V1(cdp_segment_num);
 
 // cdp._segment_compile(definition jsonb) -> jsonb
 Datum cdp_segment_compile(PG_FUNCTION_ARGS) {
@@ -52,6 +56,61 @@ Datum cdp_segment_time(PG_FUNCTION_ARGS) {
         isnull = false;
         // Unix epoch -> PostgreSQL epoch (2000-01-01).
         return TimestampTzGetDatum(static_cast<TimestampTz>(*m - int64_t(946684800) * 1000000));
+    });
+    if (isnull) PG_RETURN_NULL();
+    return d;
+}
+
+// cdp._segment_num(v jsonb) -> numeric: a JSON number, or a JSON string
+// holding a plain decimal number ("42", " -3.5 ", "1e3"), else NULL.
+Datum cdp_segment_num(PG_FUNCTION_ARGS) {
+    bool isnull = true;
+    Datum d = cdp::pg::guarded([&]() -> Datum {
+        Datum out = 0;
+        bool have_string = false;
+        std::string s;
+        cdp::pg::pg_call([&] {
+            Jsonb* jb = PG_GETARG_JSONB_P(0);
+            JsonbValue v;
+            if (!JB_ROOT_IS_SCALAR(jb) || !JsonbExtractScalar(&jb->root, &v)) return;
+            if (v.type == jbvNumeric) {
+                out = datumCopy(NumericGetDatum(v.val.numeric), false, -1);
+                isnull = false;
+            } else if (v.type == jbvString && v.val.string.len <= 64) {
+                have_string = true;
+                s.assign(v.val.string.val, static_cast<size_t>(v.val.string.len));
+            }
+        });
+        if (!have_string) return out;
+        // [space] [+-] (digits [. digits] | . digits) [e [+-] 1-3 digits] [space]
+        size_t i = 0, n = s.size();
+        auto digits = [&] {
+            size_t k = i;
+            while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+            return i - k;
+        };
+        while (i < n && s[i] == ' ') ++i;
+        if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+        size_t intd = digits(), frac = 0;
+        if (i < n && s[i] == '.') {
+            ++i;
+            frac = digits();
+        }
+        if (intd + frac == 0) return out;
+        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+            ++i;
+            if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+            size_t e = digits();
+            if (e == 0 || e > 3) return out;
+        }
+        while (i < n && s[i] == ' ') ++i;
+        if (i != n) return out;
+        const char* cs = s.c_str();
+        cdp::pg::pg_call([&] {
+            out = DirectFunctionCall3(numeric_in, CStringGetDatum(cs), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+        });
+        isnull = false;
+        return out;
     });
     if (isnull) PG_RETURN_NULL();
     return d;

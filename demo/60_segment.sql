@@ -10,7 +10,7 @@ SELECT cdp.ingest(jsonb_build_object('batch', jsonb_agg(m)), 'demo60') FROM (
            'traits', jsonb_build_object('email', 'shopper' || i || '@example.com',
                                         'city', (ARRAY['Milan', 'Turin', 'Rome', 'Naples'])[1 + i % 4]),
            'context', jsonb_build_object('consent', jsonb_build_object('categoryPreferences',
-                                         jsonb_build_object('email_marketing', i % 3 <> 0)))) AS m
+                                         jsonb_build_object('email_marketing', i % 5 <> 0)))) AS m
     FROM generate_series(1, 12) i
   UNION ALL
   SELECT jsonb_build_object('type', 'track', 'userId', 'shopper-' || i, 'event', 'Order Completed',
@@ -34,12 +34,11 @@ SELECT m.customer_id, p.traits ->> 'email' AS email, p.traits ->> 'city' AS city
  WHERE s.name = 'demo_north_buyers' ORDER BY 1;
 
 \echo
-\echo '== New events arrive: shopper-4 (Milan) orders twice, shopper-2 (Rome -> Turin) moves, shopper-8 withdraws consent =='
+\echo '== New events arrive: shopper-9 (Turin) orders a second time, shopper-2 moves from Rome to Turin, shopper-8 withdraws e-mail consent =='
 \o /dev/null
 SELECT cdp.ingest('{"batch":[
-  {"type":"track","userId":"shopper-4","event":"Order Completed","messageId":"demo60-n1","properties":{"revenue":45}},
-  {"type":"track","userId":"shopper-4","event":"Order Completed","messageId":"demo60-n2","properties":{"revenue":60}},
-  {"type":"identify","userId":"shopper-6","messageId":"demo60-n3","traits":{"city":"Naples"}},
+  {"type":"track","userId":"shopper-9","event":"Order Completed","messageId":"demo60-n1","properties":{"revenue":45}},
+  {"type":"identify","userId":"shopper-2","messageId":"demo60-n3","traits":{"city":"Turin"}},
   {"type":"identify","userId":"shopper-8","messageId":"demo60-n4","context":{"consent":{"categoryPreferences":{"email_marketing":false}}}}]}', 'demo60');
 \o
 CALL cdp.refresh_segment('demo_north_buyers');

@@ -125,7 +125,7 @@ CREATE TABLE cdp.segment_dirty (
 );
 CREATE INDEX segment_dirty_xid_idx ON cdp.segment_dirty (xid);
 REVOKE ALL ON cdp.segment_dirty FROM PUBLIC;
-GRANT SELECT ON cdp.segment_dirty TO cdp_admin;
+GRANT SELECT ON cdp.segment_dirty TO cdp_reader;
 COMMENT ON TABLE cdp.segment_dirty IS
     'Change tracking of incremental segment refresh: customers touched by a write (NULL: everything), with the writing transaction''s id; pruned once every segment''s last run has seen them.';
 COMMENT ON INDEX cdp.segment_dirty_xid_idx IS 'Rows not yet seen by a segment''s last run, by transaction id.';

@@ -27,6 +27,7 @@ extern "C" {
 #include "pg/common/init.h"
 #include "pg/common/spi.h"
 #include "pg/profile/maintain.h"
+#include "pg/segment/track.h"
 
 namespace cdp::pg::profile {
 
@@ -274,8 +275,16 @@ TimestampTz clock_now() {
     return t;
 }
 
+// With profile maintenance off (bulk loads) the change is not tracked per
+// customer: the next refresh of every segment is a full one.
+static void untracked_change() {
+    Spi spi;
+    cdp::pg::segment::everything_touched(spi);
+}
+
 void customers_changed(const std::vector<int64>& in) {
-    if (!maintain_profiles || !schema_installed()) return;
+    if (!schema_installed()) return;
+    if (!maintain_profiles) return untracked_change();
     std::vector<int64> ids;
     for (int64 c : in)
         if (c != 0) ids.push_back(c);
@@ -283,6 +292,7 @@ void customers_changed(const std::vector<int64>& in) {
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     if (ids.empty()) return;
     Spi spi;
+    cdp::pg::segment::customers_touched(spi, ids);
     for (size_t i = 0; i < ids.size(); i += kBatch) {
         std::vector<int64> part(ids.begin() + static_cast<long>(i),
                                 ids.begin() + static_cast<long>(std::min(ids.size(), i + kBatch)));
@@ -299,7 +309,8 @@ void customers_changed(const std::vector<int64>& ids, int64 also) {
 }
 
 void records_changed(const std::vector<Datum>& record_ids) {
-    if (record_ids.empty() || !maintain_profiles || !schema_installed()) return;
+    if (record_ids.empty() || !schema_installed()) return;
+    if (!maintain_profiles) return untracked_change();
     std::vector<int64> rids;
     rids.reserve(record_ids.size());
     for (Datum d : record_ids) rids.push_back(DatumGetInt64(d));
@@ -406,7 +417,8 @@ void apply_message_consents(const std::vector<Datum>& record_ids, const std::vec
 
 void records_changed(const std::vector<Datum>& record_ids, const std::vector<Datum>& contexts,
                      const std::vector<Datum>& times) {
-    if (!maintain_profiles || !schema_installed()) return;
+    if (!schema_installed()) return;
+    if (!maintain_profiles) return untracked_change();
     apply_message_consents(record_ids, contexts, times);
     records_changed(record_ids);
 }
@@ -436,7 +448,8 @@ void customer_split(int64 kept, const std::vector<int64>& ids) {
 }
 
 void rebuild_all(bool force) {
-    if ((!maintain_profiles && !force) || !schema_installed()) return;
+    if (!schema_installed()) return;
+    if (!maintain_profiles && !force) return untracked_change();
     std::vector<int64> ids;
     {
         Spi spi;
@@ -447,6 +460,7 @@ void rebuild_all(bool force) {
         for (uint64 i = 0; i < spi.rows(); ++i) ids.push_back(*spi.get_int64(i, 0));
     }
     Spi spi;
+    cdp::pg::segment::everything_touched(spi);
     for (size_t i = 0; i < ids.size(); i += kBatch) {
         std::vector<int64> part(ids.begin() + static_cast<long>(i),
                                 ids.begin() + static_cast<long>(std::min(ids.size(), i + kBatch)));

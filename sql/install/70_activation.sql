@@ -328,11 +328,9 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM cdp._activation_reconcile_all(ARRAY(SELECT n.customer_id FROM new_rows n));
     ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM cdp._activation_reconcile_all(ARRAY(
-            SELECT n.customer_id FROM new_rows n JOIN old_rows o ON o.customer_id = n.customer_id
-             WHERE n.traits IS DISTINCT FROM o.traits OR n.computed IS DISTINCT FROM o.computed
-            UNION SELECT n.customer_id FROM new_rows n
-             WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.customer_id = n.customer_id)));
+        -- Every rewritten profile: its identifiers (listed fields too) may
+        -- have changed without its traits.
+        PERFORM cdp._activation_reconcile_all(ARRAY(SELECT n.customer_id FROM new_rows n));
     ELSE
         PERFORM cdp._activation_reconcile_all(ARRAY(SELECT o.customer_id FROM old_rows o));
     END IF;
@@ -341,7 +339,7 @@ END
 $$;
 REVOKE ALL ON FUNCTION cdp._activation_profile_trigger() FROM PUBLIC;
 COMMENT ON FUNCTION cdp._activation_profile_trigger() IS
-    'After profile maintenance: customers whose traits or computed traits changed (or whose profile appeared or went) are reconciled with every destination (update when a listed field changed).';
+    'After profile maintenance: customers whose profile was written, appeared or went are reconciled with every destination (update when a listed field changed).';
 CREATE TRIGGER activation_profile_insert AFTER INSERT ON cdp.profiles
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cdp._activation_profile_trigger();
 CREATE TRIGGER activation_profile_update AFTER UPDATE ON cdp.profiles

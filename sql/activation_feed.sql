@@ -254,10 +254,28 @@ SELECT s - 'lag_seconds' - 'last_ack_at' - 'last_delivery_at' - 'members' AS sta
 SELECT cdp.create_destination('act_hook', '{"segment":"act_vip","purpose":"act_email","kind":"webhook","url":"http://127.0.0.1:9/h","secret":"k"}') > 0 AS created;
 SELECT cdp.destination_status('act_hook') ->> 'waiting' LIKE 'no delivery worker%' AS says_why;
 SELECT (cdp.stats() ->> 'destinations')::int >= 3 AS in_stats;
-SELECT has_column_privilege('cdp_reader', 'cdp.destinations', 'secret', 'SELECT') AS reader_sees_secret,
+SELECT has_table_privilege('cdp_reader', 'cdp.destination_secrets', 'SELECT') AS reader_sees_secret,
        has_function_privilege('cdp_writer', 'cdp.ack_destination(text,bigint)', 'EXECUTE') AS writer_acks,
        has_function_privilege('cdp_reader', 'cdp.ack_destination(text,bigint)', 'EXECUTE') AS reader_acks,
        has_function_privilege('cdp_writer', 'cdp.create_destination(text,jsonb)', 'EXECUTE') AS writer_creates;
 SELECT tablename FROM pg_publication_tables WHERE pubname = 'cdp_activation';
 SELECT cdp.drop_destination('act_hook');
 SELECT count(*) AS left_over FROM cdp.destination_log l WHERE NOT EXISTS (SELECT 1 FROM cdp.destinations d WHERE d.destination_id = l.destination_id);
+
+-- Clean up: later tests see the database as if this one had not run.
+SELECT count(cdp.drop_destination(name)) AS dropped FROM cdp.destinations WHERE name LIKE 'act\_%';
+SELECT count(cdp.forget_customer(c)) > 0 AS forgot
+  FROM (SELECT DISTINCT customer_id AS c FROM cdp.records WHERE source LIKE 'act\_%' AND customer_id IS NOT NULL) x;
+DELETE FROM cdp.suppressions;
+DELETE FROM cdp.records WHERE source LIKE 'act\_%';
+DELETE FROM cdp.sources WHERE source LIKE 'act\_%';
+DELETE FROM cdp.segments WHERE name LIKE 'act\_%';
+DELETE FROM cdp.consent_purposes WHERE purpose LIKE 'act\_%';
+SELECT (SELECT count(*) FROM cdp.customers) + (SELECT count(*) FROM cdp.profiles) + (SELECT count(*) FROM cdp.merge_log)
+     + (SELECT count(*) FROM cdp.consents) + (SELECT count(*) FROM cdp.identifiers) + (SELECT count(*) FROM cdp.destination_log)
+       AS rows_left;
+DROP VIEW act_expected;
+DROP FUNCTION act_diff();
+DROP FUNCTION act_consume(text, int, int);
+DROP PROCEDURE act_refresh();
+DROP TABLE act_copy, act_pos, act_checks, act_forgotten, act_want;

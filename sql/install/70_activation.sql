@@ -37,11 +37,9 @@ CREATE TABLE cdp.destinations (
     kind           text NOT NULL CHECK (kind IN ('pull', 'webhook')),
     fields         text[] NOT NULL DEFAULT '{}',
     url            text,
-    secret         text,
     batch_size     int NOT NULL DEFAULT 500 CHECK (batch_size BETWEEN 1 AND 10000),
     spec           jsonb NOT NULL,
     payload_sql    text NOT NULL,
-    salt           bytea NOT NULL,
     last_seq       bigint NOT NULL DEFAULT 0,
     acked_seq      bigint NOT NULL DEFAULT 0,
     acked_at       timestamptz,
@@ -50,10 +48,18 @@ CREATE TABLE cdp.destinations (
     CHECK (acked_seq <= last_seq)
 );
 REVOKE ALL ON cdp.destinations FROM PUBLIC;
-GRANT SELECT (destination_id, name, segment_id, purpose, kind, fields, url, batch_size, spec, last_seq, acked_seq,
-              acked_at, created_at, updated_at) ON cdp.destinations TO cdp_reader;
+GRANT SELECT ON cdp.destinations TO cdp_reader;
 COMMENT ON TABLE cdp.destinations IS
-    'Destinations (cdp.create_destination): segment, consent purpose, listed fields, kind (pull or webhook), url, batch_size; last_seq: number of the last change appended, acked_seq: the consumer''s position. The secret, the key salt and the compiled payload expression are readable by the extension only.';
+    'Destinations (cdp.create_destination): segment, consent purpose, listed fields, kind (pull or webhook), url, batch_size; last_seq: number of the last change appended, acked_seq: the consumer''s position; payload_sql: the compiled payload expression. The secret and the key salt are in cdp.destination_secrets.';
+
+CREATE TABLE cdp.destination_secrets (
+    destination_id int PRIMARY KEY REFERENCES cdp.destinations ON DELETE CASCADE,
+    secret         text,
+    salt           bytea NOT NULL
+);
+REVOKE ALL ON cdp.destination_secrets FROM PUBLIC;
+COMMENT ON TABLE cdp.destination_secrets IS
+    'Per destination: the webhook signing secret and the salt of its pseudonymous keys (readable by the extension only; nothing is granted on it).';
 REVOKE ALL ON SEQUENCE cdp.destinations_destination_id_seq FROM PUBLIC;
 COMMENT ON SEQUENCE cdp.destinations_destination_id_seq IS 'destination_id generator.';
 
@@ -166,7 +172,8 @@ BEGIN
         RETURN 0;
     END IF;
     -- The destination's lock orders appenders: seq order is commit order.
-    SELECT x.destination_id, x.segment_id, x.purpose, x.payload_sql, x.salt, x.last_seq INTO dest
+    SELECT x.destination_id, x.segment_id, x.purpose, x.payload_sql, x.last_seq,
+           (SELECT k.salt FROM cdp.destination_secrets k WHERE k.destination_id = x.destination_id) AS salt INTO dest
       FROM cdp.destinations x WHERE x.destination_id = d FOR UPDATE;
     IF NOT FOUND THEN
         RETURN 0;
@@ -412,12 +419,14 @@ BEGIN
         RAISE EXCEPTION 'destination "%" already exists', name USING ERRCODE = 'duplicate_object';
     END IF;
     c := cdp._activation_compile(spec);
-    INSERT INTO cdp.destinations (name, segment_id, purpose, kind, fields, url, secret, batch_size, spec, payload_sql, salt)
+    INSERT INTO cdp.destinations (name, segment_id, purpose, kind, fields, url, batch_size, spec, payload_sql)
     VALUES (name, (SELECT s.segment_id FROM cdp.segments s WHERE s.name = c ->> 'segment'), c ->> 'purpose',
-            c ->> 'kind', ARRAY(SELECT jsonb_array_elements_text(c -> 'fields')), c ->> 'url', c ->> 'secret',
-            (c ->> 'batch_size')::int, c -> 'spec', c ->> 'payload_sql',
-            sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text || clock_timestamp()::text, 'UTF8')))
+            c ->> 'kind', ARRAY(SELECT jsonb_array_elements_text(c -> 'fields')), c ->> 'url',
+            (c ->> 'batch_size')::int, c -> 'spec', c ->> 'payload_sql')
     RETURNING destination_id INTO id;
+    INSERT INTO cdp.destination_secrets (destination_id, secret, salt)
+    VALUES (id, c ->> 'secret',
+            sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text || clock_timestamp()::text, 'UTF8')));
     -- The current membership as enters.
     PERFORM cdp._activation_reconcile(id, ARRAY(SELECT m.customer_id FROM cdp.segment_members m
                                                   JOIN cdp.destinations x ON x.segment_id = m.segment_id
@@ -439,7 +448,9 @@ DECLARE
     c jsonb;
     merged jsonb;
 BEGIN
-    SELECT * INTO d FROM cdp.destinations x WHERE x.name = alter_destination.name FOR UPDATE;
+    SELECT x.destination_id, x.spec, k.secret INTO d
+      FROM cdp.destinations x JOIN cdp.destination_secrets k ON k.destination_id = x.destination_id
+     WHERE x.name = alter_destination.name FOR UPDATE OF x;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'destination "%" does not exist', name USING ERRCODE = 'undefined_object';
     END IF;
@@ -453,9 +464,10 @@ BEGIN
     UPDATE cdp.destinations x
        SET segment_id = (SELECT s.segment_id FROM cdp.segments s WHERE s.name = c ->> 'segment'),
            purpose = c ->> 'purpose', kind = c ->> 'kind', fields = ARRAY(SELECT jsonb_array_elements_text(c -> 'fields')),
-           url = c ->> 'url', secret = c ->> 'secret', batch_size = (c ->> 'batch_size')::int, spec = c -> 'spec',
+           url = c ->> 'url', batch_size = (c ->> 'batch_size')::int, spec = c -> 'spec',
            payload_sql = c ->> 'payload_sql', updated_at = now()
      WHERE x.destination_id = d.destination_id;
+    UPDATE cdp.destination_secrets k SET secret = c ->> 'secret' WHERE k.destination_id = d.destination_id;
     -- Who it has and who it should have: exits, enters and updates.
     PERFORM cdp._activation_reconcile(d.destination_id, ARRAY(
         SELECT m.customer_id FROM cdp.destination_members m WHERE m.destination_id = d.destination_id

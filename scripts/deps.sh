@@ -10,6 +10,7 @@ PKGS=(
   postgresql-15-cron postgresql-15-pgtap postgresql-15-pgrouting postgresql-15-similarity
   libicu-dev libphonenumber-dev libprotobuf-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libipc-run-perl
+  postgresql-15-wal2json libcurl4-openssl-dev libhttp-daemon-perl
   clang libclang-rt-14-dev
 )
 

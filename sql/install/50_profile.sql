@@ -415,6 +415,11 @@ BEGIN
     END IF;
     -- Serialise with writers of the graph (upsert, ingest, merges).
     PERFORM 1 FROM cdp.customers k WHERE k.customer_id = c FOR UPDATE;
+    -- Destinations holding the customer get an exit carrying only a
+    -- pseudonymous key (activation, sql/install/70_activation.sql).
+    IF to_regprocedure('cdp._activation_forget(bigint[])') IS NOT NULL THEN
+        PERFORM cdp._activation_forget(ids);
+    END IF;
     INSERT INTO cdp.suppressions (id_type, hash)
         SELECT DISTINCT i.id_type, cdp._suppression_hash(i.id_type, i.id_value)
           FROM cdp.identifiers i WHERE i.record_id = ANY (rids)

@@ -27,6 +27,7 @@ extern "C" {
 #include "pg/common/init.h"
 #include "pg/common/spi.h"
 #include "pg/profile/maintain.h"
+#include "pg/activation/hooks.h"
 #include "pg/segment/track.h"
 
 namespace cdp::pg::profile {
@@ -299,6 +300,7 @@ void customers_changed(const std::vector<int64>& in) {
         absorb_merged(spi, part);
         recompute_traits(spi, part);
         recompute_computed_with(spi, part, false);
+        activation::customers_changed(spi, part);
     }
 }
 

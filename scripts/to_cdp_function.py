@@ -13,7 +13,8 @@
 Handles the two shapes the tree used: `return guarded([&] { ... });` and the
 `bool isnull = false; Datum d = guarded(...); if (isnull) PG_RETURN_NULL();
 return d;` shape (isnull becomes fcinfo->isnull).  Other shapes are listed
-and left alone.  Usage: scripts/to_cdp_function.py FILE...
+and left alone, or with --wrap kept as they are inside CDP_FUNCTION.
+Usage: scripts/to_cdp_function.py [--wrap] FILE...
 """
 import re
 import sys
@@ -100,6 +101,10 @@ def convert(path):
             name = m.group(1)
             close = matching_brace(s, m.end() - 1)
             inner = convert_body(s[m.end():close])
+            if inner is None and WRAP:
+                # Any other shape: keep the body as it is (its own guarded()
+                # call nests harmlessly inside the macro's).
+                inner = s[m.end():close]
             if inner is None:
                 if name not in left:
                     left.append(name)
@@ -123,5 +128,7 @@ def convert(path):
         print(f'{path}: {name}: left as is (convert by hand)')
 
 
+WRAP = '--wrap' in sys.argv
 for p in sys.argv[1:]:
-    convert(p)
+    if p != '--wrap':
+        convert(p)

@@ -31,7 +31,7 @@ std::set<std::string> text_set(FunctionCallInfo fcinfo, int argno) {
     bool* nulls = nullptr;
     int n = 0;
     Datum arg = PG_GETARG_DATUM(argno);
-    cdp::pg::pg_call([&] {
+    cdp::pg::pg_call([&]() noexcept {
         ArrayType* arr = DatumGetArrayTypeP(arg);
         deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
     });
@@ -47,7 +47,7 @@ std::vector<std::string> text_list(FunctionCallInfo fcinfo, int argno) {
     bool* nulls = nullptr;
     int n = 0;
     Datum arg = PG_GETARG_DATUM(argno);
-    cdp::pg::pg_call([&] {
+    cdp::pg::pg_call([&]() noexcept {
         ArrayType* arr = DatumGetArrayTypeP(arg);
         deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
     });
@@ -62,14 +62,9 @@ std::vector<std::string> text_list(FunctionCallInfo fcinfo, int argno) {
 
 }  // namespace
 
-extern "C" {
-PG_FUNCTION_INFO_V1(cdp_activation_compile_spec);
-PG_FUNCTION_INFO_V1(cdp_activation_projection);
-PG_FUNCTION_INFO_V1(cdp_activation_signature);
-
 // cdp._activation_compile_spec(spec jsonb, segments text[], purposes text[],
 //   id_types text[], computed text[], traits text[]) -> jsonb
-Datum cdp_activation_compile_spec(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_activation_compile_spec) {
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
     return cdp::pg::guarded([&]() -> Datum {
         act::Catalog c;
@@ -85,37 +80,31 @@ Datum cdp_activation_compile_spec(PG_FUNCTION_ARGS) {
 
 // cdp._activation_projection(fields text[], id_types text[], computed text[],
 //   traits text[]) -> text: the payload expression over alias p.
-Datum cdp_activation_projection(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&]() -> Datum {
-        act::Catalog c;
-        c.id_types = text_set(fcinfo, 1);
-        c.computed = text_set(fcinfo, 2);
-        c.traits = text_set(fcinfo, 3);
-        std::vector<act::Field> fields;
-        std::vector<std::string> names = text_list(fcinfo, 0);
-        std::set<std::string> seen;
-        for (size_t i = 0; i < names.size(); ++i) {
-            std::string where = "segment export: fields[" + std::to_string(i + 1) + "]";
-            if (names[i] == "customer_id")
-                throw cdp::Error(where + ": \"customer_id\" is always exported",
-                                 cdp::sqlstate::kInvalidParameterValue);
-            if (!seen.insert(names[i]).second)
-                throw cdp::Error(where + ": field listed twice",
-                                 cdp::sqlstate::kInvalidParameterValue);
-            fields.push_back(act::resolve_field(names[i], c, where));
-        }
-        if (fields.size() > static_cast<size_t>(act::kMaxFields))
-            throw cdp::Error("segment export: more than 50 fields", cdp::sqlstate::kInvalidParameterValue);
-        return cdp::pg::text_datum(act::projection_sql(fields));
-    });
+CDP_FUNCTION(cdp_activation_projection) {
+    act::Catalog c;
+    c.id_types = text_set(fcinfo, 1);
+    c.computed = text_set(fcinfo, 2);
+    c.traits = text_set(fcinfo, 3);
+    std::vector<act::Field> fields;
+    std::vector<std::string> names = text_list(fcinfo, 0);
+    std::set<std::string> seen;
+    for (size_t i = 0; i < names.size(); ++i) {
+        std::string where = "segment export: fields[" + std::to_string(i + 1) + "]";
+        if (names[i] == "customer_id")
+            throw cdp::Error(where + ": \"customer_id\" is always exported",
+                             cdp::sqlstate::kInvalidParameterValue);
+        if (!seen.insert(names[i]).second)
+            throw cdp::Error(where + ": field listed twice", cdp::sqlstate::kInvalidParameterValue);
+        fields.push_back(act::resolve_field(names[i], c, where));
+    }
+    if (fields.size() > static_cast<size_t>(act::kMaxFields))
+        throw cdp::Error("segment export: more than 50 fields", cdp::sqlstate::kInvalidParameterValue);
+    return cdp::pg::text_datum(act::projection_sql(fields));
 }
 
 // cdp._activation_signature(secret text, body text) -> text
-Datum cdp_activation_signature(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&]() -> Datum {
-        std::string_view key = cdp::pg::text_arg(fcinfo, 0);
-        std::string_view body = cdp::pg::text_arg(fcinfo, 1);
-        return cdp::pg::text_datum("sha256=" + act::hmac_sha256_hex(key, body));
-    });
-}
+CDP_FUNCTION(cdp_activation_signature) {
+    std::string_view key = cdp::pg::text_arg(fcinfo, 0);
+    std::string_view body = cdp::pg::text_arg(fcinfo, 1);
+    return cdp::pg::text_datum("sha256=" + act::hmac_sha256_hex(key, body));
 }

@@ -514,12 +514,8 @@ Datum ingest(FunctionCallInfo fcinfo) {
 
 }  // namespace
 
-extern "C" {
-PG_FUNCTION_INFO_V1(cdp_ingest);
-
-Datum cdp_ingest(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_ingest) {
     // Not STRICT in its 3-argument form (endpoint NULL = no default type).
     if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
     return cdp::pg::guarded([&] { return ingest(fcinfo); });
-}
 }

@@ -95,14 +95,8 @@ void refresh(bool full) {
 
 }  // namespace
 
-extern "C" {
-PG_FUNCTION_INFO_V1(cdp_rfm_segment);
-PG_FUNCTION_INFO_V1(cdp_create_computed_trait);
-PG_FUNCTION_INFO_V1(cdp_refresh_computed_traits);
-PG_FUNCTION_INFO_V1(cdp_rebuild_profiles);
-
 // cdp.rfm_segment(r int, f int) -> text
-Datum cdp_rfm_segment(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_rfm_segment) {
     int32 r = PG_GETARG_INT32(0), f = PG_GETARG_INT32(1);
     bool isnull = false;
     Datum d = cdp::pg::guarded([&]() -> Datum {
@@ -118,72 +112,65 @@ Datum cdp_rfm_segment(PG_FUNCTION_ARGS) {
 }
 
 // cdp.create_computed_trait(name text, definition jsonb) -> void
-Datum cdp_create_computed_trait(PG_FUNCTION_ARGS) {
-    cdp::pg::guarded_void([&] {
-        std::string name(cdp::pg::text_arg(fcinfo, 0));
-        std::string def = cdp::pg::jsonb_arg_text(fcinfo, 1);
-        prof::ComputedTrait t = prof::compile_computed_trait(name, def);
-        {
-            cdp::pg::Spi spi;
-            spi.exec_prepared("SELECT builtin FROM cdp.computed_traits WHERE name = $1 FOR UPDATE",
-                              {{TEXTOID, cdp::pg::text_datum(name)}});
-            if (spi.rows() > 0 && spi.get_text(0, 0) == std::optional<std::string>("t"))
-                throw cdp::Error("computed trait \"" + name + "\" is built in",
-                                 cdp::sqlstate::kFeatureNotSupported);
-            if (t.aggregate == prof::Aggregate::kDaysSince) {
-                spi.exec_prepared(
-                    "SELECT 1 FROM cdp.computed_traits WHERE name = $1 AND definition ->> 'aggregate' IN "
-                    "('first', 'last', 'min', 'max') AND NOT definition ? 'property' AND NOT definition ? "
-                    "'measure'",
-                    {{TEXTOID, cdp::pg::text_datum(t.source_trait)}});
-                if (spi.rows() == 0)
-                    throw cdp::Error("computed trait definition: $.trait: \"" + t.source_trait +
-                                         "\" is not a computed trait holding an event time",
-                                     cdp::sqlstate::kInvalidParameterValue, {},
-                                     "Use a trait with aggregate first, last, min or max and no property.");
-            } else {
-                spi.exec_prepared(
-                    "SELECT name FROM cdp.computed_traits WHERE definition ->> 'trait' = $1 LIMIT 1",
-                    {{TEXTOID, cdp::pg::text_datum(name)}});
-                if (spi.rows() > 0 && t.aggregate != prof::Aggregate::kFirst &&
-                    t.aggregate != prof::Aggregate::kLast && t.aggregate != prof::Aggregate::kMin &&
-                    t.aggregate != prof::Aggregate::kMax)
-                    throw cdp::Error("computed trait \"" + name + "\" is read by \"" + *spi.get_text(0, 0) +
-                                         "\" (days_since) and must stay an event time",
-                                     cdp::sqlstate::kInvalidParameterValue);
-            }
+CDP_FUNCTION(cdp_create_computed_trait) {
+    std::string name(cdp::pg::text_arg(fcinfo, 0));
+    std::string def = cdp::pg::jsonb_arg_text(fcinfo, 1);
+    prof::ComputedTrait t = prof::compile_computed_trait(name, def);
+    {
+        cdp::pg::Spi spi;
+        spi.exec_prepared("SELECT builtin FROM cdp.computed_traits WHERE name = $1 FOR UPDATE",
+                          {{TEXTOID, cdp::pg::text_datum(name)}});
+        if (spi.rows() > 0 && spi.get_text(0, 0) == std::optional<std::string>("t"))
+            throw cdp::Error("computed trait \"" + name + "\" is built in",
+                             cdp::sqlstate::kFeatureNotSupported);
+        if (t.aggregate == prof::Aggregate::kDaysSince) {
             spi.exec_prepared(
-                "INSERT INTO cdp.computed_traits (name, definition) VALUES ($1, $2::text::jsonb) "
-                "ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, created_at = now()",
-                {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(def)}});
+                "SELECT 1 FROM cdp.computed_traits WHERE name = $1 AND definition ->> 'aggregate' IN "
+                "('first', 'last', 'min', 'max') AND NOT definition ? 'property' AND NOT definition ? "
+                "'measure'",
+                {{TEXTOID, cdp::pg::text_datum(t.source_trait)}});
+            if (spi.rows() == 0)
+                throw cdp::Error("computed trait definition: $.trait: \"" + t.source_trait +
+                                     "\" is not a computed trait holding an event time",
+                                 cdp::sqlstate::kInvalidParameterValue, {},
+                                 "Use a trait with aggregate first, last, min or max and no property.");
+        } else {
+            spi.exec_prepared(
+                "SELECT name FROM cdp.computed_traits WHERE definition ->> 'trait' = $1 LIMIT 1",
+                {{TEXTOID, cdp::pg::text_datum(name)}});
+            if (spi.rows() > 0 && t.aggregate != prof::Aggregate::kFirst &&
+                t.aggregate != prof::Aggregate::kLast && t.aggregate != prof::Aggregate::kMin &&
+                t.aggregate != prof::Aggregate::kMax)
+                throw cdp::Error("computed trait \"" + name + "\" is read by \"" + *spi.get_text(0, 0) +
+                                     "\" (days_since) and must stay an event time",
+                                 cdp::sqlstate::kInvalidParameterValue);
         }
-        pp::recompute_computed({}, true);
-    });
+        spi.exec_prepared(
+            "INSERT INTO cdp.computed_traits (name, definition) VALUES ($1, $2::text::jsonb) "
+            "ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, created_at = now()",
+            {{TEXTOID, cdp::pg::text_datum(name)}, {TEXTOID, cdp::pg::text_datum(def)}});
+    }
+    pp::recompute_computed({}, true);
     PG_RETURN_VOID();
 }
 
 // CALL cdp.refresh_computed_traits(full_refresh boolean DEFAULT false)
-Datum cdp_refresh_computed_traits(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_refresh_computed_traits) {
     bool full = !PG_ARGISNULL(0) && PG_GETARG_BOOL(0);
     cdp::pg::guarded_void([&] { refresh(full); });
     PG_RETURN_VOID();
 }
 
 // CALL cdp.rebuild_profiles()
-Datum cdp_rebuild_profiles(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_rebuild_profiles) {
     (void)fcinfo;
     cdp::pg::guarded_void([&] { pp::rebuild_all(true); });
     PG_RETURN_VOID();
 }
-}
-
-extern "C" {
-PG_FUNCTION_INFO_V1(cdp_normalize_identifier);
-PG_FUNCTION_INFO_V1(cdp_rfm_scores);
 
 // cdp._rfm_scores(j jsonb, cuts float8[]) -> jsonb: {rfm_r, rfm_f, rfm_m,
 // rfm_segment} of computed traits j, or {} (no cut points, no order).
-Datum cdp_rfm_scores(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_rfm_scores) {
     if (PG_ARGISNULL(0)) PG_RETURN_NULL();
     return cdp::pg::guarded([&]() -> Datum {
         double vals[3] = {0, 0, 0};
@@ -227,23 +214,17 @@ Datum cdp_rfm_scores(PG_FUNCTION_ARGS) {
 }
 
 // cdp._normalize_identifier(id_type text, id_value text) -> text
-Datum cdp_normalize_identifier(PG_FUNCTION_ARGS) {
-    bool isnull = false;
-    Datum d = cdp::pg::guarded([&]() -> Datum {
-        std::string type(cdp::pg::text_arg(fcinfo, 0));
-        std::string raw(cdp::pg::text_arg(fcinfo, 1));
-        cdp::pg::Spi spi;
-        cdp::pg::identity::Graph g;
-        cdp::pg::identity::load_rules(spi, g, true);
-        cdp::pg::identity::type_or_error(g, type);
-        auto v = cdp::pg::identity::normalise(type, raw);
-        if (!v) {
-            isnull = true;
-            return Datum(0);
-        }
-        return cdp::pg::text_datum(*v);
-    });
-    if (isnull) PG_RETURN_NULL();
-    return d;
-}
+CDP_FUNCTION(cdp_normalize_identifier) {
+    std::string type(cdp::pg::text_arg(fcinfo, 0));
+    std::string raw(cdp::pg::text_arg(fcinfo, 1));
+    cdp::pg::Spi spi;
+    cdp::pg::identity::Graph g;
+    cdp::pg::identity::load_rules(spi, g, true);
+    cdp::pg::identity::type_or_error(g, type);
+    auto v = cdp::pg::identity::normalise(type, raw);
+    if (!v) {
+        fcinfo->isnull = true;
+        return Datum(0);
+    }
+    return cdp::pg::text_datum(*v);
 }

@@ -20,28 +20,21 @@ extern "C" {
 #include "pg/common/boundary.h"
 #include "pg/common/convert.h"
 
-extern "C" {
-PG_FUNCTION_INFO_V1(cdp_segment_compile);
-PG_FUNCTION_INFO_V1(cdp_segment_time);
-PG_FUNCTION_INFO_V1(cdp_segment_num);
-
 // cdp._segment_compile(definition jsonb) -> jsonb
-Datum cdp_segment_compile(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&]() -> Datum {
-        std::string def = cdp::pg::jsonb_arg_text(fcinfo, 0);
-        cdp::segment::Compiled c = cdp::segment::compile(def);
-        return cdp::pg::jsonb_datum(cdp::segment::compiled_json(c));
-    });
+CDP_FUNCTION(cdp_segment_compile) {
+    std::string def = cdp::pg::jsonb_arg_text(fcinfo, 0);
+    cdp::segment::Compiled c = cdp::segment::compile(def);
+    return cdp::pg::jsonb_datum(cdp::segment::compiled_json(c));
 }
 
 // cdp._segment_time(v jsonb) -> timestamptz: the point in time of a JSON
 // string holding an ISO-8601 date or date-time (no zone: UTC), else NULL.
-Datum cdp_segment_time(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_segment_time) {
     bool isnull = true;
     Datum d = cdp::pg::guarded([&]() -> Datum {
         std::string s;
         bool is_string = false;
-        cdp::pg::pg_call([&] {
+        cdp::pg::pg_call([&]() noexcept {
             Jsonb* jb = PG_GETARG_JSONB_P(0);
             JsonbValue v;
             if (JB_ROOT_IS_SCALAR(jb) && JsonbExtractScalar(&jb->root, &v) && v.type == jbvString &&
@@ -63,13 +56,13 @@ Datum cdp_segment_time(PG_FUNCTION_ARGS) {
 
 // cdp._segment_num(v jsonb) -> numeric: a JSON number, or a JSON string
 // holding a plain decimal number ("42", " -3.5 ", "1e3"), else NULL.
-Datum cdp_segment_num(PG_FUNCTION_ARGS) {
+CDP_FUNCTION(cdp_segment_num) {
     bool isnull = true;
     Datum d = cdp::pg::guarded([&]() -> Datum {
         Datum out = 0;
         bool have_string = false;
         std::string s;
-        cdp::pg::pg_call([&] {
+        cdp::pg::pg_call([&]() noexcept {
             Jsonb* jb = PG_GETARG_JSONB_P(0);
             JsonbValue v;
             if (!JB_ROOT_IS_SCALAR(jb) || !JsonbExtractScalar(&jb->root, &v)) return;
@@ -106,13 +99,13 @@ Datum cdp_segment_num(PG_FUNCTION_ARGS) {
         while (i < n && s[i] == ' ') ++i;
         if (i != n) return out;
         const char* cs = s.c_str();
-        cdp::pg::pg_call([&] {
-            out = DirectFunctionCall3(numeric_in, CStringGetDatum(cs), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+        cdp::pg::pg_call([&]() noexcept {
+            out = DirectFunctionCall3(numeric_in, CStringGetDatum(cs), ObjectIdGetDatum(InvalidOid),
+                                      Int32GetDatum(-1));
         });
         isnull = false;
         return out;
     });
     if (isnull) PG_RETURN_NULL();
     return d;
-}
 }

@@ -35,7 +35,8 @@ void customers_touched(Spi& spi, const std::vector<int64>& ids) {
 void everything_touched(Spi& spi) {
     if (!installed()) return;
     spi.exec_prepared(
-        "INSERT INTO cdp.segment_dirty (customer_id) SELECT NULL WHERE EXISTS (SELECT 1 FROM cdp.segments)", {});
+        "INSERT INTO cdp.segment_dirty (customer_id) SELECT NULL WHERE EXISTS (SELECT 1 FROM cdp.segments)",
+        {});
 }
 
 }  // namespace cdp::pg::segment

@@ -424,6 +424,7 @@ BEGIN
             c ->> 'kind', ARRAY(SELECT jsonb_array_elements_text(c -> 'fields')), c ->> 'url',
             (c ->> 'batch_size')::int, c -> 'spec', c ->> 'payload_sql')
     RETURNING destination_id INTO id;
+    PERFORM cdp._ensure_publication();
     INSERT INTO cdp.destination_secrets (destination_id, secret, salt)
     VALUES (id, c ->> 'secret',
             sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text || clock_timestamp()::text, 'UTF8')));
@@ -642,7 +643,12 @@ COMMENT ON FUNCTION cdp.segment_export(text, text[], text) IS
 -- Logical-replication consumers (pg_recvlogical + wal2json, pgoutput,
 -- Debezium) subscribe to the change table.  Publications work at any
 -- wal_level; decoding them needs wal_level = logical (docs/activation.md).
-DO $pub$
+-- The publication is made by the first cdp.create_destination(), not by
+-- CREATE EXTENSION: a publication cannot be a member of an extension, so
+-- pg_dump dumps it, and a restore would fail on one the extension had
+-- already made.
+CREATE FUNCTION cdp._ensure_publication() RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pub$
 DECLARE
     level text := current_setting('client_min_messages');
 BEGIN
@@ -650,6 +656,8 @@ BEGIN
     PERFORM set_config('client_min_messages', 'error', true);
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = 'cdp_activation') THEN
         CREATE PUBLICATION cdp_activation FOR TABLE cdp.destination_log;
+        COMMENT ON PUBLICATION cdp_activation IS
+            'Logical-replication stream of cdp.destination_log (activation changes of every destination); decoding needs wal_level = logical.';
     ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables
                        WHERE pubname = 'cdp_activation' AND schemaname = 'cdp' AND tablename = 'destination_log') THEN
         -- Left over from an earlier installation (publications outlive DROP EXTENSION).
@@ -658,5 +666,6 @@ BEGIN
     PERFORM set_config('client_min_messages', level, true);
 END
 $pub$;
-COMMENT ON PUBLICATION cdp_activation IS
-    'Logical-replication stream of cdp.destination_log (activation changes of every destination); decoding needs wal_level = logical.';
+COMMENT ON FUNCTION cdp._ensure_publication() IS
+    'Internal: makes publication cdp_activation over cdp.destination_log if it is missing (called by create_destination).';
+REVOKE ALL ON FUNCTION cdp._ensure_publication() FROM PUBLIC;

@@ -23,9 +23,8 @@ if ($node->safe_psql('postgres', q{SELECT count(*) FROM pg_settings WHERE name =
     $node->reload;
 }
 $node->safe_psql('postgres', 'CREATE EXTENSION cdp');
-is($node->safe_psql('postgres',
-    q{SELECT string_agg(schemaname || '.' || tablename, ',') FROM pg_publication_tables WHERE pubname = 'cdp_activation'}),
-   'cdp.destination_log', 'publication cdp_activation holds the change table');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_publication WHERE pubname = 'cdp_activation'}), '0',
+   'CREATE EXTENSION makes no publication (a restore of a dump would trip over it)');
 
 $node->safe_psql('postgres', q{
     INSERT INTO cdp.consent_purposes (purpose) VALUES ('email_marketing');
@@ -36,6 +35,9 @@ $node->safe_psql('postgres', q{
       FROM generate_series(1, 6) i;
     SELECT cdp.create_destination('esp', '{"segment":"vip","purpose":"email_marketing","fields":["email"]}');
 });
+is($node->safe_psql('postgres',
+    q{SELECT string_agg(schemaname || '.' || tablename, ',') FROM pg_publication_tables WHERE pubname = 'cdp_activation'}),
+   'cdp.destination_log', 'publication cdp_activation holds the change table');
 # The slot is created after the set-up: it sees the refresh only.
 $node->safe_psql('postgres',
     q{SELECT 'init' FROM pg_create_logical_replication_slot('cdp_stream', 'wal2json')});

@@ -24,7 +24,7 @@ my $n = $ENV{CDP_CRASH_RECORDS} // 40000;
 $node->safe_psql($db, qq{
     SET cdp.defer_resolution = on;
     SELECT count(cdp.upsert_record('s' || (i % 3), 'k' || i,
-                 jsonb_build_object('email', 'p' || (i % ($n / 4)) || '\@x.org', 'user_id', 'u' || (i % ($n / 2)))))
+                 jsonb_build_object('email', 'p' || (i % ($n / 2)) || '\@x.org', 'user_id', 'u' || (i % ($n / 2)))))
       FROM generate_series(1, $n) i});
 my $unresolved = $node->safe_psql($db, 'SELECT count(*) FROM cdp.records WHERE customer_id IS NULL');
 ok($unresolved > 0, "a deferred load of $n records leaves $unresolved unresolved");
@@ -56,10 +56,12 @@ sub kill_midway {
         $node->start;
     }
     $h->finish;
+    my $landed = $err =~ /server closed the connection|terminating connection|connection to server was lost/;
     # After a SIGKILL the postmaster reinitialises: wait until it accepts.
     $node->poll_query_until($db, 'SELECT true') or die 'server did not come back';
-    return ($pid, $err);
+    return ($pid, $landed);
 }
+
 
 sub no_running_runs {
     my $what = shift;
@@ -85,9 +87,11 @@ sub indexes_consistent {
 for my $case ([ 'sigkill', 0.3 ], [ 'sigkill', 0.7 ], [ 'immediate', 0.5 ]) {
     my ($how, $frac) = @$case;
     my $what = "resolve killed ($how at " . int($frac * 100) . '%)';
-    my ($pid, $err) = kill_midway('SELECT cdp.resolve_identities() IS NOT NULL',
+    # The statement is followed by a long sleep in the same transaction, so a
+    # kill that comes after it finished still lands before the commit.
+    my ($pid, $landed) = kill_midway('BEGIN; SELECT cdp.resolve_identities() IS NOT NULL; SELECT pg_sleep(60); COMMIT',
         '%resolve_identities%', $resolve_s, $frac, $how);
-    ok($pid, "$what: the backend was found ($pid)");
+    ok($pid && $landed, "$what: the backend ($pid) was killed while the transaction ran");
     is($node->safe_psql($db, 'SELECT count(*) FROM cdp.records'), $n, "$what: every committed record is there");
     is($node->safe_psql($db, 'SELECT count(*) FROM cdp.records WHERE customer_id IS NULL'), $unresolved,
         "$what: nothing of the killed resolve is visible");
@@ -104,9 +108,9 @@ my $events_before = $node->safe_psql($db, 'SELECT count(*) FROM cdp.events');
 $t0 = time;
 $node->safe_psql($db, q{BEGIN; SELECT cdp.ingest(body, 'web') IS NOT NULL FROM big; ROLLBACK});
 my $ingest_s = time - $t0;
-my ($pid) = kill_midway(q{SELECT cdp.ingest(body, 'web') IS NOT NULL FROM big}, '%cdp.ingest(body%',
-    $ingest_s, 0.5, 'sigkill');
-ok($pid, "ingest killed midway ($pid)");
+my ($pid, $landed) = kill_midway(q{BEGIN; SELECT cdp.ingest(body, 'web') IS NOT NULL FROM big; SELECT pg_sleep(60); COMMIT},
+    '%cdp.ingest(body%', $ingest_s, 0.5, 'sigkill');
+ok($pid && $landed, "ingest killed midway ($pid)");
 is($node->safe_psql($db, 'SELECT count(*) FROM cdp.events'), $events_before,
     'ingest killed: no event of the killed batch is visible');
 is($node->safe_psql($db, q{SELECT count(*) FROM cdp.rejected_messages WHERE payload ->> 'messageId' LIKE 'big-%'}), '0',

@@ -53,33 +53,47 @@ double match_probability(const EmModel& model, const std::vector<uint8_t>& v) {
     return 1.0 / (1.0 + std::exp(-logbf));
 }
 
-void em_train(const std::vector<std::vector<uint8_t>>& vectors, const std::vector<int>& levels,
-              EmModel& model, int max_iter, double tol) {
+namespace {
+constexpr double kMaxLambda = 0.5;
+void init_m(const std::vector<int>& levels, EmModel& model) {
     const std::size_t nc = levels.size();
-    if (model.m.size() != nc) {
-        model.m.assign(nc, {});
-        for (std::size_t c = 0; c < nc; ++c) {
-            int L = levels[c];
-            model.m[c].assign(L, 0.0);
-            // Start: mass increasing with the level (higher = more similar).
-            double s = 0;
-            for (int l = 1; l < L; ++l) s += l * l;
-            for (int l = 1; l < L; ++l) model.m[c][l] = l * l / s;
-        }
+    if (model.m.size() == nc) return;
+    model.m.assign(nc, {});
+    for (std::size_t c = 0; c < nc; ++c) {
+        int L = levels[c];
+        model.m[c].assign(L, 0.0);
+        // Start: mass increasing with the level (higher = more similar).
+        double s = 0;
+        for (int l = 1; l < L; ++l) s += l * l;
+        for (int l = 1; l < L; ++l) model.m[c][l] = l * l / s;
     }
+}
+}  // namespace
+
+int em_train_weighted(const std::vector<std::vector<uint8_t>>& vectors, const std::vector<double>& counts,
+                      const std::vector<int>& levels, EmModel& model, int max_iter, double tol) {
+    const std::size_t nc = levels.size();
+    init_m(levels, model);
     const double eps = 1e-6;
-    for (int it = 0; it < max_iter; ++it) {
+    double n = 0;
+    for (double c : counts) n += c;
+    int it = 0;
+    for (; it < max_iter; ++it) {
         std::vector<std::vector<double>> acc(nc);
         for (std::size_t c = 0; c < nc; ++c) acc[c].assign(levels[c], 0.0);
         double total = 0;
-        for (const auto& v : vectors) {
-            double p = match_probability(model, v);
+        for (std::size_t k = 0; k < vectors.size(); ++k) {
+            const auto& v = vectors[k];
+            double p = match_probability(model, v) * counts[k];
             total += p;
             for (std::size_t c = 0; c < nc; ++c)
                 if (v[c] != 0) acc[c][v[c]] += p;
         }
-        double new_lambda = vectors.empty() ? model.lambda : total / vectors.size();
-        new_lambda = std::fmin(std::fmax(new_lambda, eps), 1 - eps);
+        double new_lambda = n > 0 ? total / n : model.lambda;
+        // Matches are assumed to be at most half of the candidate pairs: with
+        // u fixed and m free, lambda -> 1 (m = the observed level shares) is
+        // a degenerate fixed point of EM.
+        new_lambda = std::fmin(std::fmax(new_lambda, eps), kMaxLambda);
         double change = std::fabs(new_lambda - model.lambda);
         for (std::size_t c = 0; c < nc; ++c) {
             double s = 0;
@@ -91,8 +105,18 @@ void em_train(const std::vector<std::vector<uint8_t>>& vectors, const std::vecto
             }
         }
         model.lambda = new_lambda;
-        if (change < tol) break;
+        if (change < tol) {
+            ++it;
+            break;
+        }
     }
+    return it;
+}
+
+void em_train(const std::vector<std::vector<uint8_t>>& vectors, const std::vector<int>& levels, EmModel& model,
+              int max_iter, double tol) {
+    std::vector<double> ones(vectors.size(), 1.0);
+    em_train_weighted(vectors, ones, levels, model, max_iter, tol);
 }
 
 }  // namespace cdp::linkage

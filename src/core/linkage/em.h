@@ -32,3 +32,10 @@ std::vector<std::vector<double>> estimate_u(const std::vector<std::vector<uint8_
 double match_probability(const EmModel& model, const std::vector<uint8_t>& v);
 
 }  // namespace cdp::linkage
+
+namespace cdp::linkage {
+// EM over distinct comparison vectors with their counts (same result as
+// em_train over the expanded list, much faster).  Returns the iterations run.
+int em_train_weighted(const std::vector<std::vector<uint8_t>>& patterns, const std::vector<double>& counts,
+                      const std::vector<int>& levels, EmModel& model, int max_iter = 100, double tol = 1e-7);
+}  // namespace cdp::linkage

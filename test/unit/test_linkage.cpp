@@ -123,7 +123,8 @@ TEST(LinkageSpec, ErrorsNameThePath) {
     EXPECT_NE(err_of("{\"comparisons\": [{\"trait\": \"x\", \"method\": \"soundalike\"}]}")
                   .find("spec.comparisons[0].method"),
               std::string::npos);
-    EXPECT_NE(err_of("{\"blocking\": [\"postcode\", [\"dmetaphone(x)\", \"bogus(y)\"]]}").find("spec.blocking[1][1]"),
+    EXPECT_NE(err_of("{\"blocking\": [\"postcode\", [\"dmetaphone(x)\", \"bogus(y)\"]]}")
+                  .find("spec.blocking[1][1]"),
               std::string::npos);
     EXPECT_NE(err_of("{\"seed\": -1}").find("spec.seed"), std::string::npos);
     EXPECT_NE(err_of("{\"colour\": 1}").find("spec.colour"), std::string::npos);
@@ -149,8 +150,8 @@ TEST(LinkageLevels, EveryMethod) {
     lk::Data d;
     d.ids = {1, 2};
     // traits order: n d e p l f g
-    d.columns = {{"Martha", "Marhta"},   {"1980-03-07", "19800703"}, {"anna.rossi@x.it", "anna.rossi@y.com"},
-                 {"2000", "2007"},       {"kitten", "sitten"},       {"William Smith", "Bill Smith"},
+    d.columns = {{"Martha", "Marhta"}, {"1980-03-07", "19800703"}, {"anna.rossi@x.it", "anna.rossi@y.com"},
+                 {"2000", "2007"},     {"kitten", "sitten"},       {"William Smith", "Bill Smith"},
                  {"f", std::nullopt}};
     lk::Prepared p(s, d);
     std::vector<uint8_t> v;
@@ -162,7 +163,8 @@ TEST(LinkageLevels, EveryMethod) {
     EXPECT_EQ(v[4], 3);  // one edit
     EXPECT_EQ(v[5], 2);  // nickname
     EXPECT_EQ(v[6], 0);  // missing: not comparable
-    EXPECT_EQ(lk::compare_date_text("1980-13-07", "1980-13-07"), 4);  // impossible date: still comparable text
+    EXPECT_EQ(lk::compare_date_text("1980-13-07", "1980-13-07"),
+              4);  // impossible date: still comparable text
     EXPECT_EQ(lk::compare_date_text("1980-12-07", "1980-13-07"), 2);
     EXPECT_EQ(lk::compare_date_text("not a date", "1980-13-07"), 0);
     EXPECT_EQ(lk::compare_date_text("", ""), 0);
@@ -175,11 +177,13 @@ struct Synth {
     std::vector<int> truth;
 };
 Synth synth(int entities, uint64_t seed) {
-    static const char* firsts[] = {"anna", "marco", "giulia", "luca", "sara", "paolo", "elena", "davide",
-                                   "chiara", "matteo", "laura", "andrea", "marta", "simone", "irene"};
-    static const char* lasts[] = {"rossi", "russo", "ferrari", "esposito", "bianchi", "romano", "colombo",
-                                  "ricci", "marino", "greco", "bruno", "gallo", "conti", "deluca", "mancini",
-                                  "costa", "giordano", "rizzo", "lombardi", "moretti"};
+    static const char* firsts[] = {"anna",  "marco",  "giulia", "luca",   "sara",
+                                   "paolo", "elena",  "davide", "chiara", "matteo",
+                                   "laura", "andrea", "marta",  "simone", "irene"};
+    static const char* lasts[] = {"rossi",  "russo",    "ferrari", "esposito", "bianchi",
+                                  "romano", "colombo",  "ricci",   "marino",   "greco",
+                                  "bruno",  "gallo",    "conti",   "deluca",   "mancini",
+                                  "costa",  "giordano", "rizzo",   "lombardi", "moretti"};
     std::mt19937_64 rng(seed);
     auto R = [&](int k) { return static_cast<int>(rng() % static_cast<uint64_t>(k)); };
     auto typo = [&](std::string s) {
@@ -296,8 +300,10 @@ TEST(LinkageTrain, DISABLED_DeterministicAndLinksSyntheticPeople) {
 TEST(LinkageEm, RecoversKnownMAndUFromComparisonVectors) {
     // 3-level comparisons (else / close / exact) with known m and u; u from
     // random pairs (almost all non-matches), then m and lambda by EM.
-    const std::vector<std::vector<double>> m = {{0, 0.05, 0.15, 0.8}, {0, 0.1, 0.1, 0.8}, {0, 0.02, 0.08, 0.9}};
-    const std::vector<std::vector<double>> u = {{0, 0.9, 0.08, 0.02}, {0, 0.7, 0.2, 0.1}, {0, 0.95, 0.04, 0.01}};
+    const std::vector<std::vector<double>> m = {
+        {0, 0.05, 0.15, 0.8}, {0, 0.1, 0.1, 0.8}, {0, 0.02, 0.08, 0.9}};
+    const std::vector<std::vector<double>> u = {
+        {0, 0.9, 0.08, 0.02}, {0, 0.7, 0.2, 0.1}, {0, 0.95, 0.04, 0.01}};
     std::mt19937_64 rng(3);
     std::uniform_real_distribution<double> U(0, 1);
     auto draw = [&](const std::vector<double>& pr) {

@@ -62,8 +62,8 @@ TEST(Segment, UserValuesNeverInSqlText) {
     std::string def = "{\"all\":[{\"trait\":\"" + esc + "\",\"op\":\"eq\",\"value\":\"" + esc +
                       "\"},{\"event\":\"" + esc + "\",\"where\":[{\"property\":[\"" + esc +
                       "\"],\"op\":\"contains\",\"value\":\"" + esc + "\"}]},{\"segment\":\"" + esc +
-                      "\"},{\"consent\":\"" + esc + "\"},{\"identifier\":\"" + esc + "\",\"op\":\"starts_with\",\"value\":\"" +
-                      esc + "\"}]}";
+                      "\"},{\"consent\":\"" + esc + "\"},{\"identifier\":\"" + esc +
+                      "\",\"op\":\"starts_with\",\"value\":\"" + esc + "\"}]}";
     auto c = seg::compile(def);
     EXPECT_EQ(c.sql.find("DROP"), std::string::npos);
     EXPECT_EQ(c.subset_sql.find("DROP"), std::string::npos);
@@ -71,37 +71,45 @@ TEST(Segment, UserValuesNeverInSqlText) {
     for (const auto& p : c.params) n += p == hostile;
     EXPECT_GE(n, 7u);
     // The readable form quotes: every quote inside a literal is doubled.
-    EXPECT_NE(c.readable.find("E'x''; DROP TABLE cdp.customers; -- $1 \\\\\\\\"), std::string::npos) << c.readable;
+    EXPECT_NE(c.readable.find("E'x''; DROP TABLE cdp.customers; -- $1 \\\\\\\\"), std::string::npos)
+        << c.readable;
 }
 
 TEST(Segment, ErrorsNameThePath) {
     EXPECT_NE(error_of(R"({"all":[{"trait":"a","op":"eq","value":1},{"trait":"b","op":"equals","value":1}]})")
                   .find("$.all[1].op: unknown op \"equals\""),
               std::string::npos);
-    EXPECT_NE(error_of(R"({"event":"x","where":[{"property":"a.b","op":"gt"}]})").find("$.where[0]: \"value\" is missing"),
+    EXPECT_NE(error_of(R"({"event":"x","where":[{"property":"a.b","op":"gt"}]})")
+                  .find("$.where[0]: \"value\" is missing"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({"trait":"a","op":"eq","value":"x","foo":1})").find("$.foo: unknown key"), std::string::npos);
-    EXPECT_NE(error_of(R"({"event":"x","within":"30 parsecs"})").find("$.within: unknown unit"), std::string::npos);
+    EXPECT_NE(error_of(R"({"trait":"a","op":"eq","value":"x","foo":1})").find("$.foo: unknown key"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"({"event":"x","within":"30 parsecs"})").find("$.within: unknown unit"),
+              std::string::npos);
     EXPECT_NE(error_of(R"({"event":"x","count":{"gte":-1}})").find("$.count.gte: expected a whole number"),
               std::string::npos);
     EXPECT_NE(error_of(R"({"trait":"a","op":"between","value":[1,"x"]})").find("$.value: low and high"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({"trait":"a","op":"in","value":[]})").find("$.value: op in expects a non-empty array"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(R"({"trait":"a","op":"in","value":[]})").find("$.value: op in expects a non-empty array"),
+        std::string::npos);
     EXPECT_NE(error_of(R"({"trait":"a","op":"gt","value":"now-3 fortnights"})").find("bad relative date"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({"trait":"a","op":"eq","value":null})").find("$.value: expected a number"), std::string::npos);
+    EXPECT_NE(error_of(R"({"trait":"a","op":"eq","value":null})").find("$.value: expected a number"),
+              std::string::npos);
     EXPECT_NE(error_of(R"({"any":[]})").find("$.any: expected a non-empty array"), std::string::npos);
     EXPECT_NE(error_of(R"({"trait":"a","segment":"b"})").find("both"), std::string::npos);
     EXPECT_NE(error_of(R"([1])").find("$: expected a condition"), std::string::npos);
     EXPECT_NE(error_of(R"({"all":[)").find("not valid JSON"), std::string::npos);
     EXPECT_NE(error_of(R"({"trait":"a","op":"exists","value":1})").find("takes no value"), std::string::npos);
-    EXPECT_NE(error_of(R"({"trait":"a","op":"gt","value":true})").find("does not compare booleans"), std::string::npos);
+    EXPECT_NE(error_of(R"({"trait":"a","op":"gt","value":true})").find("does not compare booleans"),
+              std::string::npos);
     EXPECT_NE(error_of(R"({"trait":"a","op":"eq","value":"x","ci":"yes"})").find("$.ci"), std::string::npos);
     EXPECT_NE(error_of(R"({"trait":"a","op":"eq","value":"x","type":"number"})").find("expected a number"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({"event":"x","where":[{"property":"a..b","op":"exists"}]})").find("$.where[0].property"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(R"({"event":"x","where":[{"property":"a..b","op":"exists"}]})").find("$.where[0].property"),
+        std::string::npos);
 }
 
 TEST(Segment, DepthLimitNeverRecursesDeep) {
@@ -137,13 +145,15 @@ TEST(Segment, DatesAndRelativeDates) {
 }
 
 TEST(Segment, EventCountsAndWindows) {
-    auto c = seg::compile(R"({"all":[{"event":"A","within":"7 days"},{"event":["B","C"],"within":"2 weeks","count":{"eq":0}},{"event":"A","within":"1 week","count":{"between":[1,3]}}]})");
+    auto c = seg::compile(
+        R"({"all":[{"event":"A","within":"7 days"},{"event":["B","C"],"within":"2 weeks","count":{"eq":0}},{"event":"A","within":"1 week","count":{"between":[1,3]}}]})");
     EXPECT_EQ(c.windows, std::vector<int64_t>({604800, 1209600}));
     // count 0 satisfies eq 0: the NOT IN form.
     EXPECT_NE(c.sql.find("NOT (p.customer_id IN (SELECT r.customer_id"), std::string::npos);
     EXPECT_NE(c.sql.find("count(*) BETWEEN 1 AND 3"), std::string::npos);
     EXPECT_TRUE(c.incremental);
-    auto p = seg::compile(R"({"event":"A","where":[{"property":"products.0.sku","op":"eq","value":"X"},{"property":"context.page.url","op":"starts_with","value":"https"}]})");
+    auto p = seg::compile(
+        R"({"event":"A","where":[{"property":"products.0.sku","op":"eq","value":"X"},{"property":"context.page.url","op":"starts_with","value":"https"}]})");
     EXPECT_NE(p.sql.find("e.properties #>> ARRAY["), std::string::npos);
     EXPECT_NE(p.sql.find("e.context #>> ARRAY["), std::string::npos);
     EXPECT_EQ(p.params, std::vector<std::string>({"A", "products", "0", "sku", "X", "page", "url", "https"}));

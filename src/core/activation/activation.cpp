@@ -79,7 +79,8 @@ bool valid_url(std::string_view url, std::string* why) {
         return false;
     }
     std::string scheme(url.substr(0, colon));
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (scheme != "http" && scheme != "https") {
         if (why) *why = "scheme \"" + shown(scheme) + "\" is not http or https";
         return false;
@@ -88,7 +89,9 @@ bool valid_url(std::string_view url, std::string* why) {
     size_t end = rest.find_first_of("/?#");
     std::string_view host = rest.substr(0, end);
     if (host.empty() || host.front() == ':' || host.find('@') != std::string_view::npos) {
-        if (why) *why = host.empty() || host.front() == ':' ? "no host" : "credentials in the URL (use the secret)";
+        if (why)
+            *why =
+                host.empty() || host.front() == ':' ? "no host" : "credentials in the URL (use the secret)";
         return false;
     }
     for (unsigned char c : url)
@@ -117,7 +120,8 @@ Field resolve_field(std::string_view name, const Catalog& c, const std::string& 
         f.kind = FieldKind::kComputed;
         f.key = std::string(name.substr(9));
         if (!c.computed.count(f.key))
-            funknown(where, "unknown computed trait \"" + shown(f.key) + "\"", "Known: " + list(c.computed) + ".");
+            funknown(where, "unknown computed trait \"" + shown(f.key) + "\"",
+                     "Known: " + list(c.computed) + ".");
     } else if (starts("traits.")) {
         f.key = std::string(name.substr(7));
         if (!c.traits.count(f.key)) funknown(where, "unknown trait \"" + shown(f.key) + "\"");
@@ -128,8 +132,8 @@ Field resolve_field(std::string_view name, const Catalog& c, const std::string& 
         f.key = f.name;
         if (!c.traits.count(f.key))
             funknown(where, "unknown field \"" + shown(f.name) + "\"",
-                    "A field is an identifier type (" + list(c.id_types) +
-                        "), a trait some profile has, or computed.<name>.");
+                     "A field is an identifier type (" + list(c.id_types) +
+                         "), a trait some profile has, or computed.<name>.");
     }
     return f;
 }
@@ -139,7 +143,8 @@ Spec parse_spec(std::string_view text, const Catalog& c) {
     Json d = Json::parse(text.begin(), text.end(), nullptr, false);
     if (d.is_discarded()) bad("$", "not valid JSON");
     if (!d.is_object()) bad("$", "a spec must be a JSON object");
-    static const char* const kKeys[] = {"segment", "purpose", "fields", "kind", "url", "secret", "batch_size"};
+    static const char* const kKeys[] = {"segment", "purpose", "fields",    "kind",
+                                        "url",     "secret",  "batch_size"};
     for (auto it = d.begin(); it != d.end(); ++it) {
         bool ok = false;
         for (const char* k : kKeys) ok = ok || it.key() == k;
@@ -149,7 +154,8 @@ Spec parse_spec(std::string_view text, const Catalog& c) {
     }
     Spec s;
     s.segment = need_string(d, "segment", true);
-    if (!c.segments.count(s.segment)) unknown("$.segment", "segment \"" + shown(s.segment) + "\" does not exist");
+    if (!c.segments.count(s.segment))
+        unknown("$.segment", "segment \"" + shown(s.segment) + "\" does not exist");
     s.purpose = need_string(d, "purpose", true);
     if (!valid_name(s.purpose)) bad("$.purpose", "must have 1-200 characters");
     if (!c.purposes.count(s.purpose))
@@ -195,7 +201,8 @@ Spec parse_spec(std::string_view text, const Catalog& c) {
     if (bit != d.end()) {
         if (!bit->is_number_integer()) bad("$.batch_size", "must be an integer");
         int64_t b = bit->get<int64_t>();
-        if (b < 1 || b > kMaxBatchSize) bad("$.batch_size", "must be between 1 and " + std::to_string(kMaxBatchSize));
+        if (b < 1 || b > kMaxBatchSize)
+            bad("$.batch_size", "must be between 1 and " + std::to_string(kMaxBatchSize));
         s.batch_size = static_cast<int>(b);
     }
     return s;
@@ -217,7 +224,8 @@ std::string compile_spec(std::string_view json_text, const Catalog& catalog) {
     Spec s = parse_spec(json_text, catalog);
     std::vector<Field> fields;
     for (size_t i = 0; i < s.fields.size(); ++i)
-        fields.push_back(resolve_field(s.fields[i], catalog, "destination spec: $.fields[" + std::to_string(i) + "]"));
+        fields.push_back(
+            resolve_field(s.fields[i], catalog, "destination spec: $.fields[" + std::to_string(i) + "]"));
     Json j = Json::object();
     j["spec"] = Json::parse(spec_json(s));
     j["segment"] = s.segment;

@@ -113,8 +113,8 @@ int em_train_weighted(const std::vector<std::vector<uint8_t>>& vectors, const st
     return it;
 }
 
-void em_train(const std::vector<std::vector<uint8_t>>& vectors, const std::vector<int>& levels, EmModel& model,
-              int max_iter, double tol) {
+void em_train(const std::vector<std::vector<uint8_t>>& vectors, const std::vector<int>& levels,
+              EmModel& model, int max_iter, double tol) {
     std::vector<double> ones(vectors.size(), 1.0);
     em_train_weighted(vectors, ones, levels, model, max_iter, tol);
 }

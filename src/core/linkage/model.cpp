@@ -21,39 +21,51 @@ namespace cdp::linkage {
 using cdp::json::Json;
 
 const std::vector<std::string>& standard_traits() {
-    static const std::vector<std::string> k = {"first_name", "last_name",      "full_name",     "birth_date", "gender",
-                                               "email",      "phone",          "street",        "street_number",
-                                               "address_line2", "city",        "postcode",      "region",
-                                               "country",    "national_id"};
+    static const std::vector<std::string> k = {"first_name",    "last_name",     "full_name",  "birth_date",
+                                               "gender",        "email",         "phone",      "street",
+                                               "street_number", "address_line2", "city",       "postcode",
+                                               "region",        "country",       "national_id"};
     return k;
 }
 
 namespace {
 
 [[noreturn]] void bad(const std::string& path, const std::string& what, const std::string& hint = {}) {
-    throw cdp::Error("invalid match model spec at " + path + ": " + what, cdp::sqlstate::kInvalidParameterValue, {},
-                     hint);
+    throw cdp::Error("invalid match model spec at " + path + ": " + what,
+                     cdp::sqlstate::kInvalidParameterValue, {}, hint);
 }
 
 const char* kind_name(Kind k) {
     switch (k) {
-        case Kind::Exact: return "exact";
-        case Kind::JaroWinkler: return "jaro_winkler";
-        case Kind::Levenshtein: return "levenshtein";
-        case Kind::Damerau: return "damerau_levenshtein";
-        case Kind::Name: return "name_similarity";
-        case Kind::Date: return "date";
-        case Kind::Numeric: return "numeric";
-        case Kind::Email: return "email";
+        case Kind::Exact:
+            return "exact";
+        case Kind::JaroWinkler:
+            return "jaro_winkler";
+        case Kind::Levenshtein:
+            return "levenshtein";
+        case Kind::Damerau:
+            return "damerau_levenshtein";
+        case Kind::Name:
+            return "name_similarity";
+        case Kind::Date:
+            return "date";
+        case Kind::Numeric:
+            return "numeric";
+        case Kind::Email:
+            return "email";
     }
     return "exact";
 }
 
 bool kind_from(const std::string& s, Kind& k) {
-    static const std::pair<const char*, Kind> t[] = {
-        {"exact", Kind::Exact},   {"jaro_winkler", Kind::JaroWinkler}, {"levenshtein", Kind::Levenshtein},
-        {"damerau_levenshtein", Kind::Damerau}, {"name_similarity", Kind::Name}, {"date", Kind::Date},
-        {"numeric", Kind::Numeric}, {"email", Kind::Email}};
+    static const std::pair<const char*, Kind> t[] = {{"exact", Kind::Exact},
+                                                     {"jaro_winkler", Kind::JaroWinkler},
+                                                     {"levenshtein", Kind::Levenshtein},
+                                                     {"damerau_levenshtein", Kind::Damerau},
+                                                     {"name_similarity", Kind::Name},
+                                                     {"date", Kind::Date},
+                                                     {"numeric", Kind::Numeric},
+                                                     {"email", Kind::Email}};
     for (const auto& [n, v] : t)
         if (s == n) {
             k = v;
@@ -119,13 +131,24 @@ Comparison default_comparison(const std::string& trait) {
 void default_thresholds(Comparison& c) {
     if (!c.thresholds.empty()) return;
     switch (c.kind) {
-        case Kind::JaroWinkler: c.thresholds = {0.92, 0.8}; break;
-        case Kind::Name: c.thresholds = {0.9, 0.75}; break;
+        case Kind::JaroWinkler:
+            c.thresholds = {0.92, 0.8};
+            break;
+        case Kind::Name:
+            c.thresholds = {0.9, 0.75};
+            break;
         case Kind::Levenshtein:
-        case Kind::Damerau: c.thresholds = {1, 2}; break;
-        case Kind::Numeric: c.thresholds = {1, 5}; break;
-        case Kind::Email: c.thresholds = {0.88}; break;
-        default: break;
+        case Kind::Damerau:
+            c.thresholds = {1, 2};
+            break;
+        case Kind::Numeric:
+            c.thresholds = {1, 5};
+            break;
+        case Kind::Email:
+            c.thresholds = {0.88};
+            break;
+        default:
+            break;
     }
 }
 
@@ -152,7 +175,8 @@ std::vector<BlockRule> default_blocking(const std::vector<std::string>& have) {
     if (has("postcode")) rules.push_back({"postcode"});
     if (has("last_name") && has("birth_date")) rules.push_back({"dmetaphone(last_name)", "year(birth_date)"});
     if (has("birth_date")) rules.push_back({"birth_date"});
-    if (has("first_name") && has("last_name")) rules.push_back({"dmetaphone(first_name)", "dmetaphone(last_name)"});
+    if (has("first_name") && has("last_name"))
+        rules.push_back({"dmetaphone(first_name)", "dmetaphone(last_name)"});
     if (has("full_name") && !has("last_name")) rules.push_back({"dmetaphone(full_name)"});
     if (has("email")) rules.push_back({"email_local(email)"});
     if (has("phone")) rules.push_back({"phone"});
@@ -173,8 +197,9 @@ std::vector<BlockRule> default_blocking(const std::vector<std::string>& have) {
 
 int64_t int_field(const Json& j, const std::string& path, int64_t lo, int64_t hi) {
     if (!j.is_number_integer() && !j.is_number_unsigned()) bad(path, "expected an integer");
-    int64_t v = j.is_number_unsigned() ? static_cast<int64_t>(std::min<uint64_t>(j.get<uint64_t>(), INT64_MAX))
-                                       : j.get<int64_t>();
+    int64_t v = j.is_number_unsigned()
+                    ? static_cast<int64_t>(std::min<uint64_t>(j.get<uint64_t>(), INT64_MAX))
+                    : j.get<int64_t>();
     if (v < lo || v > hi) bad(path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
     return v;
 }
@@ -260,7 +285,8 @@ int level_of(const Comparison& c, const std::string& a, const std::string& b) {
     if (a == b) return L - 1;
     const auto& th = c.thresholds;
     switch (c.kind) {
-        case Kind::Exact: return 1;
+        case Kind::Exact:
+            return 1;
         case Kind::JaroWinkler:
         case Kind::Name: {
             double s = c.kind == Kind::Name ? cdp::namematch::name_similarity(a, b)
@@ -285,7 +311,8 @@ int level_of(const Comparison& c, const std::string& a, const std::string& b) {
                 if (d <= th[k]) return L - 2 - static_cast<int>(k);
             return 1;
         }
-        case Kind::Date: return compare_date_text(a, b);
+        case Kind::Date:
+            return compare_date_text(a, b);
         case Kind::Email: {
             std::string la = email_local(a), lb = email_local(b);
             if (la == lb) return 3;
@@ -300,10 +327,14 @@ int level_of(const Comparison& c, const std::string& a, const std::string& b) {
 
 int Comparison::levels() const {
     switch (kind) {
-        case Kind::Exact: return 3;
-        case Kind::Date: return 5;
-        case Kind::Email: return 5;
-        default: return 3 + static_cast<int>(thresholds.size());
+        case Kind::Exact:
+            return 3;
+        case Kind::Date:
+            return 5;
+        case Kind::Email:
+            return 5;
+        default:
+            return 3 + static_cast<int>(thresholds.size());
     }
 }
 
@@ -313,7 +344,8 @@ std::string Comparison::label(int level) const {
     if (level == 1) return "else";
     if (level == L - 1) return "exact";
     if (kind == Kind::Date) return level == 3 ? "day_month_swapped" : "one_digit_differs";
-    if (kind == Kind::Email) return level == 3 ? "local_part_exact" : "local_part_jaro_winkler>=" + fmt(thresholds[0]);
+    if (kind == Kind::Email)
+        return level == 3 ? "local_part_exact" : "local_part_jaro_winkler>=" + fmt(thresholds[0]);
     std::size_t k = static_cast<std::size_t>(L - 2 - level);
     if (similarity_kind(kind)) return std::string(kind_name(kind)) + ">=" + fmt(thresholds[k]);
     if (kind == Kind::Numeric) return "difference<=" + fmt(thresholds[k]);
@@ -341,7 +373,8 @@ int compare_date_text(std::string_view a, std::string_view b) {
     std::string x = date_digits(a), y = date_digits(b);
     if (x.empty() || y.empty()) return 0;
     if (x == y) return 4;
-    if (x.compare(0, 4, y, 0, 4) == 0 && x.compare(4, 2, y, 6, 2) == 0 && x.compare(6, 2, y, 4, 2) == 0) return 3;
+    if (x.compare(0, 4, y, 0, 4) == 0 && x.compare(4, 2, y, 6, 2) == 0 && x.compare(6, 2, y, 4, 2) == 0)
+        return 3;
     int diff = 0;
     for (int i = 0; i < 8; ++i) diff += x[i] != y[i];
     if (diff == 1) return 2;
@@ -384,13 +417,15 @@ Spec parse_spec(std::string_view text, const std::vector<std::string>& present) 
                             bad(cp, "expected a trait name (letters, digits, _; at most 63)");
                         c.trait = cv.get<std::string>();
                     } else if (ci.key() == "name") {
-                        if (!cv.is_string() || cv.get<std::string>().empty() || cv.get<std::string>().size() > 63)
+                        if (!cv.is_string() || cv.get<std::string>().empty() ||
+                            cv.get<std::string>().size() > 63)
                             bad(cp, "expected a non-empty string of at most 63 bytes");
                         c.name = cv.get<std::string>();
                     } else if (ci.key() == "method") {
                         if (!cv.is_string() || !kind_from(cv.get<std::string>(), c.kind))
                             bad(cp, "unknown method",
-                                "Methods: exact, jaro_winkler, levenshtein, damerau_levenshtein, name_similarity, "
+                                "Methods: exact, jaro_winkler, levenshtein, damerau_levenshtein, "
+                                "name_similarity, "
                                 "date, numeric, email.");
                         have_kind = true;
                     } else if (ci.key() == "thresholds") {
@@ -416,7 +451,8 @@ Spec parse_spec(std::string_view text, const std::vector<std::string>& present) 
                 default_thresholds(c);
                 const std::string tp = p + ".thresholds";
                 if (c.kind == Kind::Exact || c.kind == Kind::Date) {
-                    if (!c.thresholds.empty()) bad(tp, std::string("method ") + kind_name(c.kind) + " takes none");
+                    if (!c.thresholds.empty())
+                        bad(tp, std::string("method ") + kind_name(c.kind) + " takes none");
                 } else if (c.kind == Kind::Email) {
                     if (c.thresholds.size() != 1 || c.thresholds[0] > 1)
                         bad(tp, "method email takes one similarity in [0, 1]");
@@ -426,11 +462,14 @@ Spec parse_spec(std::string_view text, const std::vector<std::string>& present) 
                         if (similarity_kind(c.kind) && t > 1)
                             bad(tp + "[" + std::to_string(k) + "]", "a similarity must be in [0, 1]");
                         if (k > 0 && similarity_kind(c.kind) && !(t < c.thresholds[k - 1]))
-                            bad(tp + "[" + std::to_string(k) + "]", "similarities must be strictly descending");
+                            bad(tp + "[" + std::to_string(k) + "]",
+                                "similarities must be strictly descending");
                         if (k > 0 && distance_kind(c.kind) && !(t > c.thresholds[k - 1]))
                             bad(tp + "[" + std::to_string(k) + "]", "distances must be strictly ascending");
-                        if ((c.kind == Kind::Levenshtein || c.kind == Kind::Damerau) && (t != std::floor(t) || t > 64))
-                            bad(tp + "[" + std::to_string(k) + "]", "an edit distance must be an integer <= 64");
+                        if ((c.kind == Kind::Levenshtein || c.kind == Kind::Damerau) &&
+                            (t != std::floor(t) || t > 64))
+                            bad(tp + "[" + std::to_string(k) + "]",
+                                "an edit distance must be an integer <= 64");
                     }
                 }
                 for (const auto& o : s.comparisons)
@@ -490,10 +529,11 @@ Spec parse_spec(std::string_view text, const std::vector<std::string>& present) 
             if (std::find(present.begin(), present.end(), t) != present.end())
                 s.comparisons.push_back(default_comparison(t));
         if (s.comparisons.empty())
-            throw cdp::Error("no standard trait found in cdp.records.traits for a default match model",
-                             cdp::sqlstate::kObjectNotInPrerequisiteState, {},
-                             "Load records with traits such as first_name, last_name, birth_date, postcode, or "
-                             "give spec.comparisons.");
+            throw cdp::Error(
+                "no standard trait found in cdp.records.traits for a default match model",
+                cdp::sqlstate::kObjectNotInPrerequisiteState, {},
+                "Load records with traits such as first_name, last_name, birth_date, postcode, or "
+                "give spec.comparisons.");
     }
     if (!have_block) {
         std::vector<std::string> have;
@@ -594,7 +634,8 @@ Buckets make_buckets(const Prepared& p) {
         auto& o = b.order[r];
         for (std::size_t i = 0; i < n; ++i)
             if (!p.key(r, i).empty()) o.push_back(static_cast<uint32_t>(i));
-        std::stable_sort(o.begin(), o.end(), [&](uint32_t x, uint32_t y) { return p.key(r, x) < p.key(r, y); });
+        std::stable_sort(o.begin(), o.end(),
+                         [&](uint32_t x, uint32_t y) { return p.key(r, x) < p.key(r, y); });
         b.bucket_size[r].assign(n, 0);
         for (std::size_t s = 0; s < o.size();) {
             std::size_t e = s + 1;
@@ -701,7 +742,9 @@ std::string evidence_json(const Trained& t, const Prepared& p, std::size_t i, co
         const auto& cmp = p.spec().comparisons[c];
         double lw = log2_bf(t, p, c, v[c], i);
         w += lw;
-        Json e = {{"comparison", cmp.name}, {"level", cmp.label(v[c])}, {"bayes_factor", std::exp2(lw)},
+        Json e = {{"comparison", cmp.name},
+                  {"level", cmp.label(v[c])},
+                  {"bayes_factor", std::exp2(lw)},
                   {"match_weight", lw}};
         if (cmp.tf && v[c] == cmp.levels() - 1) e["tf_adjusted"] = true;
         cs.push_back(e);
@@ -734,7 +777,9 @@ Trained train(const Prepared& p, const std::function<void(const std::string&)>& 
         for (const auto& [v, k] : cnt)
             if (k >= 2) t.tf[c][v] = static_cast<double>(k) / static_cast<double>(nn);
     }
-    if (n < 2) throw cdp::Error("a match model needs at least 2 records to train", cdp::sqlstate::kObjectNotInPrerequisiteState);
+    if (n < 2)
+        throw cdp::Error("a match model needs at least 2 records to train",
+                         cdp::sqlstate::kObjectNotInPrerequisiteState);
     // u from random pairs (seeded)
     std::mt19937_64 rng(s.seed);
     std::uniform_int_distribution<uint64_t> pick(0, n - 1);
@@ -758,7 +803,8 @@ Trained train(const Prepared& p, const std::function<void(const std::string&)>& 
     if (progress) progress("u estimated from " + std::to_string(upairs) + " random pairs");
     // EM over candidate pairs (a deterministic stride sample when too many)
     BlockCounts bc = count_candidates(p);
-    const int64_t stride = std::max<int64_t>(1, (bc.total + s.em_max_pairs - 1) / std::max<int64_t>(1, s.em_max_pairs));
+    const int64_t stride =
+        std::max<int64_t>(1, (bc.total + s.em_max_pairs - 1) / std::max<int64_t>(1, s.em_max_pairs));
     std::unordered_map<std::string, double> patterns;
     int64_t seen = 0, used = 0;
     for_each_candidate(p, {}, [&](std::size_t i, std::size_t j) {
@@ -803,8 +849,8 @@ std::string weights_json(const Spec& s, const Trained& t, const BlockCounts& bc)
     std::vector<std::string> table;
     {
         std::ostringstream h;
-        h << std::left << std::setw(16) << "comparison" << std::setw(34) << "level" << std::right << std::setw(10)
-          << "m" << std::setw(10) << "u" << std::setw(12) << "weight";
+        h << std::left << std::setw(16) << "comparison" << std::setw(34) << "level" << std::right
+          << std::setw(10) << "m" << std::setw(10) << "u" << std::setw(12) << "weight";
         table.push_back(h.str());
     }
     for (std::size_t c = 0; c < s.comparisons.size(); ++c) {
@@ -813,13 +859,16 @@ std::string weights_json(const Spec& s, const Trained& t, const BlockCounts& bc)
         for (int l = cmp.levels() - 1; l >= 1; --l) {
             double m = t.em.m[c][l], u = t.em.u[c][l];
             double w = std::log2(std::max(m, 1e-12)) - std::log2(std::max(u, 1e-12));
-            lv.push_back({{"level", cmp.label(l)}, {"m", m}, {"u", u}, {"bayes_factor", std::exp2(w)},
+            lv.push_back({{"level", cmp.label(l)},
+                          {"m", m},
+                          {"u", u},
+                          {"bayes_factor", std::exp2(w)},
                           {"match_weight", w}});
             std::ostringstream row;
             row << std::left << std::setw(16) << cmp.name.substr(0, 15) << std::setw(34)
-                << (cmp.label(l) + (cmp.tf && l == cmp.levels() - 1 ? " (tf)" : "")).substr(0, 33) << std::right
-                << std::fixed << std::setprecision(4) << std::setw(10) << m << std::setw(10) << u
-                << std::setprecision(2) << std::showpos << std::setw(12) << w;
+                << (cmp.label(l) + (cmp.tf && l == cmp.levels() - 1 ? " (tf)" : "")).substr(0, 33)
+                << std::right << std::fixed << std::setprecision(4) << std::setw(10) << m << std::setw(10)
+                << u << std::setprecision(2) << std::showpos << std::setw(12) << w;
             table.push_back(row.str());
         }
         std::vector<double> mm(t.em.m[c].begin(), t.em.m[c].end()), uu(t.em.u[c].begin(), t.em.u[c].end());
@@ -863,7 +912,8 @@ Trained weights_from_json(const Spec& s, std::string_view text) {
         t.em.u.push_back(u);
         if (cs[c].contains("tf")) {
             t.tf_min[c] = cs[c]["tf_min"].get<double>();
-            for (auto it = cs[c]["tf"].begin(); it != cs[c]["tf"].end(); ++it) t.tf[c][it.key()] = it.value().get<double>();
+            for (auto it = cs[c]["tf"].begin(); it != cs[c]["tf"].end(); ++it)
+                t.tf[c][it.key()] = it.value().get<double>();
         }
     }
     t.em_pairs = j.value("em_pairs", int64_t{0});

@@ -28,8 +28,8 @@ const std::vector<std::string>& standard_traits();
 enum class Kind { Exact, JaroWinkler, Levenshtein, Damerau, Name, Date, Numeric, Email };
 
 struct Comparison {
-    std::string name;         // output name (default: the trait)
-    std::string trait;        // records.traits key
+    std::string name;   // output name (default: the trait)
+    std::string trait;  // records.traits key
     Kind kind = Kind::Exact;
     std::vector<double> thresholds;  // JW/Name: descending similarities; distances ascending
     bool tf = false;                 // term-frequency adjustment of the exact level
@@ -40,7 +40,7 @@ struct Comparison {
 };
 
 struct BlockKey {
-    std::string fn;     // "", "dmetaphone", "year", "email_local", "prefix3", "digits"
+    std::string fn;  // "", "dmetaphone", "year", "email_local", "prefix3", "digits"
     std::string trait;
     std::string text() const { return fn.empty() ? trait : fn + "(" + trait + ")"; }
 };
@@ -57,9 +57,9 @@ struct Spec {
     int64_t em_max_pairs = 2000000;  // candidate pairs (deterministic sample) for EM
     int em_iterations = 100;
     double lambda_start = 0.01;
-    double veto = 0.001;             // clustering guard: cross pairs below this probability veto a merge
-    int64_t max_block_size = 5000;   // buckets with more records are skipped (reported)
-    bool link_on_upsert = false;     // accepted, documented as not implemented
+    double veto = 0.001;            // clustering guard: cross pairs below this probability veto a merge
+    int64_t max_block_size = 5000;  // buckets with more records are skipped (reported)
+    bool link_on_upsert = false;    // accepted, documented as not implemented
     std::vector<std::string> traits() const;  // distinct traits read, in order
 };
 

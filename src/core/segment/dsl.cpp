@@ -38,14 +38,15 @@ std::string key_path(const std::string& path, const std::string& key) {
     return plain ? path + "." + key : path + "[" + cdp::json::quote(key.substr(0, 60)) + "]";
 }
 
-const char* const kOpNames[] = {"eq", "ne",     "lt",          "lte",    "gt",         "gte",    "in",
+const char* const kOpNames[] = {"eq",     "ne",       "lt",          "lte",    "gt",         "gte",    "in",
                                 "not_in", "contains", "starts_with", "exists", "not_exists", "between"};
 const char* const kOpList = "eq ne lt lte gt gte in not_in contains starts_with exists not_exists between";
 
 std::string op_name(Op op) { return kOpNames[static_cast<int>(op)]; }
 
 Op parse_op(const json& j, const std::string& path) {
-    if (!j.is_string()) bad(path, "expected an op (a string), got " + shown(j), std::string("Ops: ") + kOpList + ".");
+    if (!j.is_string())
+        bad(path, "expected an op (a string), got " + shown(j), std::string("Ops: ") + kOpList + ".");
     const auto& s = j.get_ref<const std::string&>();
     for (int i = 0; i < 13; ++i)
         if (s == kOpNames[i]) return static_cast<Op>(i);
@@ -113,14 +114,19 @@ Scalar parse_scalar(const json& v, Kind forced, const std::string& path) {
     Scalar out;
     if (v.is_number()) {
         if (forced != Kind::kNone && forced != Kind::kNumber)
-            bad(path, "expected a " + std::string(forced == Kind::kString ? "string" : forced == Kind::kDate ? "date" : "boolean") + ", got " + shown(v));
+            bad(path, "expected a " +
+                          std::string(forced == Kind::kString ? "string"
+                                      : forced == Kind::kDate ? "date"
+                                                              : "boolean") +
+                          ", got " + shown(v));
         if (v.is_number_float() && !std::isfinite(v.get<double>())) bad(path, "expected a finite number");
         out.kind = Kind::kNumber;
         out.text = v.dump();
         return out;
     }
     if (v.is_boolean()) {
-        if (forced != Kind::kNone && forced != Kind::kBool) bad(path, "expected a non-boolean value, got " + shown(v));
+        if (forced != Kind::kNone && forced != Kind::kBool)
+            bad(path, "expected a non-boolean value, got " + shown(v));
         out.kind = Kind::kBool;
         out.text = v.get<bool>() ? "true" : "false";
         return out;
@@ -145,7 +151,8 @@ Scalar parse_scalar(const json& v, Kind forced, const std::string& path) {
         }
         if (looks_relative(s))
             bad(path, "bad relative date " + shown(v),
-                "Write \"now\", \"now-30 days\", \"now+2 weeks\" (units: minutes, hours, days, weeks, months, years).");
+                "Write \"now\", \"now-30 days\", \"now+2 weeks\" (units: minutes, hours, days, weeks, "
+                "months, years).");
         auto m = cdp::ingest::parse_iso8601(s);
         if (m && cdp::ingest::in_range(*m)) {
             out.kind = Kind::kDate;
@@ -153,7 +160,8 @@ Scalar parse_scalar(const json& v, Kind forced, const std::string& path) {
             return out;
         }
         if (forced == Kind::kDate)
-            bad(path, "expected a date (ISO-8601 such as \"2024-05-01\" or \"now-30 days\"), got " + shown(v));
+            bad(path,
+                "expected a date (ISO-8601 such as \"2024-05-01\" or \"now-30 days\"), got " + shown(v));
         out.kind = Kind::kString;
         return out;
     }
@@ -180,7 +188,8 @@ Comparison parse_comparison(const json& obj, const std::string& path, bool ident
     if (!obj.contains("op")) bad(path, "\"op\" is missing", std::string("Ops: ") + kOpList + ".");
     c.op = parse_op(obj.at("op"), path + ".op");
     if (obj.contains("ci")) {
-        if (!obj.at("ci").is_boolean()) bad(path + ".ci", "expected true or false, got " + shown(obj.at("ci")));
+        if (!obj.at("ci").is_boolean())
+            bad(path + ".ci", "expected true or false, got " + shown(obj.at("ci")));
         c.ci = obj.at("ci").get<bool>();
     }
     Kind forced = allow_type ? parse_kind(obj, path) : Kind::kNone;
@@ -194,7 +203,8 @@ Comparison parse_comparison(const json& obj, const std::string& path, bool ident
     if (!has_v) bad(path, "\"value\" is missing for op " + op_name(c.op));
     const json& v = obj.at("value");
     auto one = [&](const json& x, const std::string& p) {
-        Scalar s = (identifier && x.is_number()) ? Scalar{Kind::kString, x.dump(), {}} : parse_scalar(x, forced, p);
+        Scalar s =
+            (identifier && x.is_number()) ? Scalar{Kind::kString, x.dump(), {}} : parse_scalar(x, forced, p);
         if (identifier && s.kind != Kind::kString) s.kind = Kind::kString;
         return s;
     };
@@ -207,17 +217,19 @@ Comparison parse_comparison(const json& obj, const std::string& path, bool ident
             for (size_t i = 0; i < v.size(); ++i) {
                 c.values.push_back(one(v[i], vp + "[" + std::to_string(i) + "]"));
                 Kind k = c.values.back().kind;
-                if (k == Kind::kDate) c.values.back().kind = k = Kind::kString;  // in/not_in: strings as strings
+                if (k == Kind::kDate)
+                    c.values.back().kind = k = Kind::kString;  // in/not_in: strings as strings
                 if (i > 0 && k != c.values[0].kind)
-                    bad(vp + "[" + std::to_string(i) + "]", "all values of op " + op_name(c.op) + " must have one type");
+                    bad(vp + "[" + std::to_string(i) + "]",
+                        "all values of op " + op_name(c.op) + " must have one type");
             }
-            if (forced == Kind::kDate) bad(path + ".type", "op " + op_name(c.op) + " compares numbers, strings or booleans");
+            if (forced == Kind::kDate)
+                bad(path + ".type", "op " + op_name(c.op) + " compares numbers, strings or booleans");
             c.kind = c.values[0].kind;
             return c;
         }
         case Op::kBetween: {
-            if (!v.is_array() || v.size() != 2)
-                bad(vp, "op between expects [low, high], got " + shown(v));
+            if (!v.is_array() || v.size() != 2) bad(vp, "op between expects [low, high], got " + shown(v));
             c.values.push_back(one(v[0], vp + "[0]"));
             c.values.push_back(one(v[1], vp + "[1]"));
             if (c.values[0].kind != c.values[1].kind)
@@ -280,8 +292,9 @@ std::vector<std::string> property_path(const json& p, const std::string& path) {
         while (true) {
             size_t dot = s.find('.', start);
             std::string part = s.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-            if (part.empty()) bad(path, "an empty part in the property path " + shown(p),
-                                  "For keys holding dots give the path as an array: [\"a.b\", \"c\"].");
+            if (part.empty())
+                bad(path, "an empty part in the property path " + shown(p),
+                    "For keys holding dots give the path as an array: [\"a.b\", \"c\"].");
             parts.push_back(part);
             if (dot == std::string::npos) break;
             start = dot + 1;
@@ -320,20 +333,28 @@ struct Parser {
         if (depth > kMaxDepth) bad(path, "nested deeper than 32 levels");
         if (++nodes > kMaxNodes) bad(path, "more than 500 conditions");
         if (!j.is_object())
-            bad(path, "expected a condition (a JSON object such as {\"trait\":\"country\",\"op\":\"eq\",\"value\":\"IT\"}), got " + shown(j));
+            bad(path,
+                "expected a condition (a JSON object such as "
+                "{\"trait\":\"country\",\"op\":\"eq\",\"value\":\"IT\"}), got " +
+                    shown(j));
         auto n = std::make_unique<Node>();
         n->path = path;
-        static const char* const kHeads[] = {"all", "any", "not", "trait", "computed", "event", "consent", "identifier", "segment"};
+        static const char* const kHeads[] = {"all",   "any",     "not",        "trait",  "computed",
+                                             "event", "consent", "identifier", "segment"};
         int head = -1;
         for (int i = 0; i < 9; ++i)
             if (j.contains(kHeads[i])) {
                 if (head >= 0)
-                    bad(path, "a condition has one of all, any, not, trait, computed, event, consent, identifier, segment; this one has both \"" +
-                                  std::string(kHeads[head]) + "\" and \"" + kHeads[i] + "\"");
+                    bad(path,
+                        "a condition has one of all, any, not, trait, computed, event, consent, identifier, "
+                        "segment; this one has both \"" +
+                            std::string(kHeads[head]) + "\" and \"" + kHeads[i] + "\"");
                 head = i;
             }
         if (head < 0)
-            bad(path, "expected one of the keys all, any, not, trait, computed, event, consent, identifier, segment");
+            bad(path,
+                "expected one of the keys all, any, not, trait, computed, event, consent, identifier, "
+                "segment");
         switch (head) {
             case 0:
             case 1: {
@@ -357,7 +378,8 @@ struct Parser {
             case 4:
                 check_keys(j, path, {kHeads[head], "op", "value", "ci", "type"});
                 n->type = head == 3 ? Node::kTrait : Node::kComputed;
-                n->name = name_of(j, kHeads[head], path, head == 3 ? "a trait name" : "a computed trait name");
+                n->name =
+                    name_of(j, kHeads[head], path, head == 3 ? "a trait name" : "a computed trait name");
                 n->cmp = parse_comparison(j, path, false, true);
                 break;
             case 5:
@@ -368,7 +390,8 @@ struct Parser {
                 n->type = Node::kConsent;
                 n->name = name_of(j, "consent", path, "a consent purpose");
                 if (j.contains("granted")) {
-                    if (!j.at("granted").is_boolean()) bad(path + ".granted", "expected true or false, got " + shown(j.at("granted")));
+                    if (!j.at("granted").is_boolean())
+                        bad(path + ".granted", "expected true or false, got " + shown(j.at("granted")));
                     n->granted = j.at("granted").get<bool>();
                 }
                 break;
@@ -397,7 +420,8 @@ struct Parser {
         } else if (ev.is_array() && !ev.empty() && ev.size() <= kMaxList) {
             for (size_t i = 0; i < ev.size(); ++i) {
                 std::string p = path + ".event[" + std::to_string(i) + "]";
-                if (!ev[i].is_string() || ev[i].get_ref<const std::string&>().empty() || ev[i].get_ref<const std::string&>().size() > 200)
+                if (!ev[i].is_string() || ev[i].get_ref<const std::string&>().empty() ||
+                    ev[i].get_ref<const std::string&>().size() > 200)
                     bad(p, "expected an event name (a string of 1 to 200 bytes), got " + shown(ev[i]));
                 n.events.push_back(ev[i].get<std::string>());
             }
@@ -410,12 +434,15 @@ struct Parser {
             bool ok = false;
             if (ty.is_string())
                 for (const char* k : kTypes) ok = ok || ty.get_ref<const std::string&>() == k;
-            if (!ok) bad(path + ".type", "expected one of identify, track, page, screen, group, alias, got " + shown(ty));
+            if (!ok)
+                bad(path + ".type",
+                    "expected one of identify, track, page, screen, group, alias, got " + shown(ty));
             n.event_type = ty.get<std::string>();
         }
         if (j.contains("within")) {
             const json& w = j.at("within");
-            if (!w.is_string()) bad(path + ".within", "expected a window such as \"30 days\", got " + shown(w));
+            if (!w.is_string())
+                bad(path + ".within", "expected a window such as \"30 days\", got " + shown(w));
             n.within_seconds = parse_window(w.get<std::string>(), path + ".within");
         }
         if (j.contains("count")) {
@@ -432,7 +459,8 @@ struct Parser {
                     if (!v.is_array() || v.size() != 2) bad(kp, "expected [low, high], got " + shown(v));
                     cc.a = count_number(v[0], kp + "[0]");
                     cc.b = count_number(v[1], kp + "[1]");
-                } else if (op == Op::kEq || op == Op::kNe || op == Op::kLt || op == Op::kLte || op == Op::kGt || op == Op::kGte) {
+                } else if (op == Op::kEq || op == Op::kNe || op == Op::kLt || op == Op::kLte ||
+                           op == Op::kGt || op == Op::kGte) {
                     cc.a = count_number(it.value(), kp);
                 } else {
                     bad(kp, "a count compares with eq ne lt lte gt gte between");
@@ -464,26 +492,41 @@ struct Parser {
 
 bool count_ok(const CountCmp& c, int64_t n) {
     switch (c.op) {
-        case Op::kEq: return n == c.a;
-        case Op::kNe: return n != c.a;
-        case Op::kLt: return n < c.a;
-        case Op::kLte: return n <= c.a;
-        case Op::kGt: return n > c.a;
-        case Op::kGte: return n >= c.a;
-        case Op::kBetween: return n >= c.a && n <= c.b;
-        default: return false;
+        case Op::kEq:
+            return n == c.a;
+        case Op::kNe:
+            return n != c.a;
+        case Op::kLt:
+            return n < c.a;
+        case Op::kLte:
+            return n <= c.a;
+        case Op::kGt:
+            return n > c.a;
+        case Op::kGte:
+            return n >= c.a;
+        case Op::kBetween:
+            return n >= c.a && n <= c.b;
+        default:
+            return false;
     }
 }
 
 const char* sym(Op op) {
     switch (op) {
-        case Op::kEq: return " = ";
-        case Op::kNe: return " <> ";
-        case Op::kLt: return " < ";
-        case Op::kLte: return " <= ";
-        case Op::kGt: return " > ";
-        case Op::kGte: return " >= ";
-        default: return " = ";
+        case Op::kEq:
+            return " = ";
+        case Op::kNe:
+            return " <> ";
+        case Op::kLt:
+            return " < ";
+        case Op::kLte:
+            return " <= ";
+        case Op::kGt:
+            return " > ";
+        case Op::kGte:
+            return " >= ";
+        default:
+            return " = ";
     }
 }
 
@@ -509,8 +552,10 @@ struct Gen {
 
     std::string value(const Scalar& s, bool ci) {
         switch (s.kind) {
-            case Kind::kNumber: return "(" + P(s.text) + ")::numeric";
-            case Kind::kBool: return "(" + P(s.text) + ")::boolean";
+            case Kind::kNumber:
+                return "(" + P(s.text) + ")::numeric";
+            case Kind::kBool:
+                return "(" + P(s.text) + ")::boolean";
             case Kind::kDate:
                 if (s.time.relative) {
                     *incremental = false;
@@ -518,26 +563,35 @@ struct Gen {
                            ", secs => " + std::to_string(s.time.seconds) + "))";
                 }
                 return "(" + P(iso_utc(s.time.micros)) + ")::timestamptz";
-            default: return ci ? "lower(" + P(s.text) + ")" : P(s.text);
+            default:
+                return ci ? "lower(" + P(s.text) + ")" : P(s.text);
         }
     }
 
     static std::string num_of(const std::string& x) { return "cdp._segment_num(" + x + ")"; }
     static std::string text_of(const std::string& x) {
-        return "(CASE WHEN jsonb_typeof(" + x + ") IN ('string', 'number', 'boolean') THEN " + x + " #>> '{}' END)";
+        return "(CASE WHEN jsonb_typeof(" + x + ") IN ('string', 'number', 'boolean') THEN " + x +
+               " #>> '{}' END)";
     }
 
     // Comparison of a jsonb expression `x` (identifier: a text expression).
     // `xt`: the same value as text (->> / #>>), for string comparisons.
-    std::string compare(const std::string& x, const Comparison& c, bool text_column, const std::string& xt = {}) {
+    std::string compare(const std::string& x, const Comparison& c, bool text_column,
+                        const std::string& xt = {}) {
         if (c.op == Op::kExists) return "(" + x + " IS NOT NULL AND " + x + " <> 'null'::jsonb)";
         if (c.op == Op::kNotExists) return "(" + x + " IS NULL OR " + x + " = 'null'::jsonb)";
         std::string l;
         bool str = false;
         switch (c.kind) {
-            case Kind::kNumber: l = text_column ? x : num_of(x); break;
-            case Kind::kBool: l = "(CASE WHEN jsonb_typeof(" + x + ") = 'boolean' THEN (" + x + ")::boolean END)"; break;
-            case Kind::kDate: l = "cdp._segment_time(" + x + ")"; break;
+            case Kind::kNumber:
+                l = text_column ? x : num_of(x);
+                break;
+            case Kind::kBool:
+                l = "(CASE WHEN jsonb_typeof(" + x + ") = 'boolean' THEN (" + x + ")::boolean END)";
+                break;
+            case Kind::kDate:
+                l = "cdp._segment_time(" + x + ")";
+                break;
             default:
                 str = true;
                 l = text_column ? x : xt.empty() ? text_of(x) : xt;
@@ -546,13 +600,17 @@ struct Gen {
         const std::string coll = str ? " COLLATE \"C\"" : "";
         auto v = [&](size_t i) { return value(c.values[i], c.ci); };
         switch (c.op) {
-            case Op::kEq: return "(" + l + " = " + v(0) + ")";
-            case Op::kNe: return "(NOT coalesce(" + l + " = " + v(0) + ", false))";
+            case Op::kEq:
+                return "(" + l + " = " + v(0) + ")";
+            case Op::kNe:
+                return "(NOT coalesce(" + l + " = " + v(0) + ", false))";
             case Op::kLt:
             case Op::kLte:
             case Op::kGt:
-            case Op::kGte: return "(" + l + coll + sym(c.op) + v(0) + ")";
-            case Op::kBetween: return "(" + l + coll + " BETWEEN " + v(0) + " AND " + v(1) + ")";
+            case Op::kGte:
+                return "(" + l + coll + sym(c.op) + v(0) + ")";
+            case Op::kBetween:
+                return "(" + l + coll + " BETWEEN " + v(0) + " AND " + v(1) + ")";
             case Op::kIn:
             case Op::kNotIn: {
                 std::string list;
@@ -566,12 +624,15 @@ struct Gen {
                                  : s.kind == Kind::kBool ? "to_jsonb(" + value(s, false) + ")"
                                                          : "to_jsonb(" + P(s.text) + ")";
                 if (text_column) return "(strpos(" + l + ", " + v(0) + ") > 0)";
-                std::string arr = "(jsonb_typeof(" + x + ") = 'array' AND " + x + " @> jsonb_build_array(" + el + "))";
+                std::string arr =
+                    "(jsonb_typeof(" + x + ") = 'array' AND " + x + " @> jsonb_build_array(" + el + "))";
                 if (s.kind != Kind::kString) return arr;
                 return "(" + arr + " OR coalesce(strpos(" + l + ", " + v(0) + ") > 0, false))";
             }
-            case Op::kStartsWith: return "starts_with(" + l + ", " + v(0) + ")";
-            default: return "false";
+            case Op::kStartsWith:
+                return "starts_with(" + l + ", " + v(0) + ")";
+            default:
+                return "false";
         }
     }
 
@@ -584,7 +645,8 @@ struct Gen {
                     s += (s.empty() ? "" : (n.type == Node::kAll ? " AND " : " OR ")) + gen(*ch);
                 return "(" + s + ")";
             }
-            case Node::kNot: return "(NOT " + gen(*n.children[0]) + ")";
+            case Node::kNot:
+                return "(NOT " + gen(*n.children[0]) + ")";
             case Node::kTrait:
             case Node::kComputed: {
                 const std::string col = n.type == Node::kTrait ? "p.traits" : "p.computed";
@@ -595,24 +657,29 @@ struct Gen {
             }
             case Node::kConsent: {
                 std::string purpose = P(n.name);
-                std::string granted = "p.customer_id IN (SELECT k.customer_id FROM cdp.consents k WHERE k.purpose = " +
-                                      purpose + " AND k.granted" + restrict("k.customer_id") + ")";
-                std::string decided = "p.customer_id IN (SELECT k.customer_id FROM cdp.consents k WHERE k.purpose = " +
-                                      purpose + restrict("k.customer_id") + ")";
+                std::string granted =
+                    "p.customer_id IN (SELECT k.customer_id FROM cdp.consents k WHERE k.purpose = " +
+                    purpose + " AND k.granted" + restrict("k.customer_id") + ")";
+                std::string decided =
+                    "p.customer_id IN (SELECT k.customer_id FROM cdp.consents k WHERE k.purpose = " +
+                    purpose + restrict("k.customer_id") + ")";
                 std::string def = "coalesce(current_setting('cdp.consent_default', true), 'off')::boolean";
                 std::string yes = "(" + granted + " OR (" + def + " AND NOT (" + decided + ")))";
                 return n.granted ? yes : "(NOT " + yes + ")";
             }
             case Node::kSegment: {
-                if (std::find(segments->begin(), segments->end(), n.name) == segments->end()) segments->push_back(n.name);
-                return "(p.customer_id IN (SELECT m.customer_id FROM cdp.segment_members m WHERE m.segment_id = "
+                if (std::find(segments->begin(), segments->end(), n.name) == segments->end())
+                    segments->push_back(n.name);
+                return "(p.customer_id IN (SELECT m.customer_id FROM cdp.segment_members m WHERE "
+                       "m.segment_id = "
                        "(SELECT s.segment_id FROM cdp.segments s WHERE s.name = " +
                        P(n.name) + ")" + restrict("m.customer_id") + "))";
             }
             case Node::kIdentifier: {
-                std::string base = "SELECT r.customer_id FROM cdp.records r JOIN cdp.identifiers i ON i.record_id = "
-                                   "r.record_id WHERE r.customer_id IS NOT NULL AND i.id_type = " +
-                                   P(n.name) + restrict("r.customer_id");
+                std::string base =
+                    "SELECT r.customer_id FROM cdp.records r JOIN cdp.identifiers i ON i.record_id = "
+                    "r.record_id WHERE r.customer_id IS NOT NULL AND i.id_type = " +
+                    P(n.name) + restrict("r.customer_id");
                 const Comparison& c = n.cmp;
                 if (c.op == Op::kExists) return "(p.customer_id IN (" + base + "))";
                 if (c.op == Op::kNotExists) return "(NOT (p.customer_id IN (" + base + ")))";
@@ -620,15 +687,19 @@ struct Gen {
                 bool neg = false;
                 if (c.op == Op::kNe) pos.op = Op::kEq, neg = true;
                 if (c.op == Op::kNotIn) pos.op = Op::kIn, neg = true;
-                std::string in = "p.customer_id IN (" + base + " AND " + compare("i.id_value", pos, true) + ")";
+                std::string in =
+                    "p.customer_id IN (" + base + " AND " + compare("i.id_value", pos, true) + ")";
                 return neg ? "(NOT (" + in + "))" : "(" + in + ")";
             }
             case Node::kEvent: {
-                if (n.within_seconds > 0 && std::find(windows->begin(), windows->end(), n.within_seconds) == windows->end())
+                if (n.within_seconds > 0 &&
+                    std::find(windows->begin(), windows->end(), n.within_seconds) == windows->end())
                     windows->push_back(n.within_seconds);
                 if (n.within_seconds > 0 && boundaries) boundaries->push_back({n.within_seconds, n.events});
-                std::string f = "SELECT r.customer_id FROM cdp.records r JOIN cdp.events e ON e.record_id = r.record_id "
-                                "WHERE r.customer_id IS NOT NULL" + restrict("r.customer_id");
+                std::string f =
+                    "SELECT r.customer_id FROM cdp.records r JOIN cdp.events e ON e.record_id = r.record_id "
+                    "WHERE r.customer_id IS NOT NULL" +
+                    restrict("r.customer_id");
                 if (n.events.size() == 1) {
                     f += " AND e.event = " + P(n.events[0]);
                 } else {
@@ -638,10 +709,12 @@ struct Gen {
                 }
                 if (!n.event_type.empty()) f += " AND e.type = " + P(n.event_type);
                 if (n.within_seconds > 0)
-                    f += " AND e.occurred_at > " + now() + " - make_interval(secs => " + std::to_string(n.within_seconds) + ")";
+                    f += " AND e.occurred_at > " + now() + " - make_interval(secs => " +
+                         std::to_string(n.within_seconds) + ")";
                 for (const auto& w : n.where) {
                     std::string arr;
-                    for (size_t i = 1; i < w.column_path.size(); ++i) arr += (i > 1 ? ", " : "") + P(w.column_path[i]);
+                    for (size_t i = 1; i < w.column_path.size(); ++i)
+                        arr += (i > 1 ? ", " : "") + P(w.column_path[i]);
                     std::string x = "(e." + w.column_path[0] + " #> ARRAY[" + arr + "]::text[])";
                     std::string xt = "(e." + w.column_path[0] + " #>> ARRAY[" + arr + "]::text[])";
                     f += " AND coalesce(" + compare(x, w.cmp, false, xt) + ", false)";
@@ -696,15 +769,21 @@ int64_t parse_window(std::string_view sv, const std::string& path) {
         ++i;
     }
     if (i == d0 || n == 0)
-        bad(path, "expected a window: a positive whole number and a unit, got " + cdp::json::quote(s.substr(0, 60)),
+        bad(path,
+            "expected a window: a positive whole number and a unit, got " + cdp::json::quote(s.substr(0, 60)),
             "Examples: \"30 days\", \"12 hours\", \"2 weeks\".");
     while (i < s.size() && s[i] == ' ') ++i;
     std::string unit = s.substr(i);
     while (!unit.empty() && unit.back() == ' ') unit.pop_back();
     if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
-    int64_t mult = unit == "minute" ? 60 : unit == "hour" ? 3600 : unit == "day" ? 86400 : unit == "week" ? 604800 : 0;
+    int64_t mult = unit == "minute" ? 60
+                   : unit == "hour" ? 3600
+                   : unit == "day"  ? 86400
+                   : unit == "week" ? 604800
+                                    : 0;
     if (mult == 0)
-        bad(path, "unknown unit in " + cdp::json::quote(s.substr(0, 60)), "Units: minutes, hours, days, weeks.");
+        bad(path, "unknown unit in " + cdp::json::quote(s.substr(0, 60)),
+            "Units: minutes, hours, days, weeks.");
     if (n * mult > int64_t(100) * 366 * 86400) bad(path, "a window longer than 100 years");
     return n * mult;
 }
@@ -727,7 +806,8 @@ std::string iso_utc(int64_t micros) {
     if (m <= 2) ++y;
     char buf[64];
     snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ", (long long)y, (long long)m,
-             (long long)d, (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60), (long long)us);
+             (long long)d, (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60),
+             (long long)us);
     return buf;
 }
 
@@ -753,7 +833,8 @@ Compiled compile(std::string_view text) {
     Gen gs{false, true, &sub_params, &ignored_segments, &ignored_windows, &ignored_inc};
     std::string sub = gs.gen(*root);
     // The subset form draws the same values in the same order.
-    if (sub_params != c.params) throw cdp::Error("segment compiler: parameter mismatch", cdp::sqlstate::kInternalError);
+    if (sub_params != c.params)
+        throw cdp::Error("segment compiler: parameter mismatch", cdp::sqlstate::kInternalError);
     c.subset_sql = wrap(sub, true);
     Gen gl{true, false, &ignored_params, &ignored_segments, &ignored_windows, &ignored_inc};
     c.readable = wrap(gl.gen(*root), false);
@@ -770,7 +851,8 @@ std::string compiled_json(const Compiled& c) {
     j["segments"] = c.segments;
     j["windows"] = c.windows;
     j["boundaries"] = cdp::json::Json::array();
-    for (const auto& b : c.boundaries) j["boundaries"].push_back({{"within", b.within_seconds}, {"events", b.events}});
+    for (const auto& b : c.boundaries)
+        j["boundaries"].push_back({{"within", b.within_seconds}, {"events", b.events}});
     j["incremental"] = c.incremental;
     return cdp::json::dump(j);
 }

@@ -36,14 +36,28 @@
 namespace cdp::segment {
 
 // ---- AST
-enum class Op { kEq, kNe, kLt, kLte, kGt, kGte, kIn, kNotIn, kContains, kStartsWith, kExists, kNotExists, kBetween };
+enum class Op {
+    kEq,
+    kNe,
+    kLt,
+    kLte,
+    kGt,
+    kGte,
+    kIn,
+    kNotIn,
+    kContains,
+    kStartsWith,
+    kExists,
+    kNotExists,
+    kBetween
+};
 enum class Kind { kNone, kNumber, kString, kDate, kBool };
 
 // A point in time: absolute (micros since the epoch) or relative to now.
 struct TimeValue {
     bool relative = false;
-    int64_t micros = 0;   // absolute
-    int64_t months = 0;   // relative: now + months + seconds
+    int64_t micros = 0;  // absolute
+    int64_t months = 0;  // relative: now + months + seconds
     int64_t seconds = 0;
 };
 
@@ -91,11 +105,11 @@ std::unique_ptr<Node> parse(std::string_view definition_json);
 
 // ---- compiled form
 struct Compiled {
-    std::string predicate;   // boolean SQL over p with $1, $2 (and $3 in subset_sql)
-    std::string sql;         // SELECT p.customer_id FROM cdp.profiles p WHERE predicate  ($1, $2)
-    std::string subset_sql;  // the same restricted to p.customer_id = ANY($3::int8[])
-    std::vector<std::string> params;  // elements of $2, in order
-    std::string readable;    // sql with every value inlined as a quoted literal, now() for $1
+    std::string predicate;              // boolean SQL over p with $1, $2 (and $3 in subset_sql)
+    std::string sql;                    // SELECT p.customer_id FROM cdp.profiles p WHERE predicate  ($1, $2)
+    std::string subset_sql;             // the same restricted to p.customer_id = ANY($3::int8[])
+    std::vector<std::string> params;    // elements of $2, in order
+    std::string readable;               // sql with every value inlined as a quoted literal, now() for $1
     std::vector<std::string> segments;  // nested segments referenced (distinct, in order)
     std::vector<int64_t> windows;       // distinct event windows in seconds
     // Per event condition with a window: its events, for the boundary scan

@@ -376,14 +376,8 @@ std::string resolve_identities() {
 
 }  // namespace cdp::pg::identity
 
-extern "C" {
-PG_FUNCTION_INFO_V1(cdp_resolve_identities);
-
-Datum cdp_resolve_identities(PG_FUNCTION_ARGS) {
-    return cdp::pg::guarded([&]() -> Datum {
-        // SPI memory is released when the body's Spi goes: build the result after.
-        std::string result = cdp::pg::identity::resolve_identities();
-        return cdp::pg::jsonb_datum(result);
-    });
-}
+CDP_FUNCTION(cdp_resolve_identities) {
+    // SPI memory is released when the body's Spi goes: build the result after.
+    std::string result = cdp::pg::identity::resolve_identities();
+    return cdp::pg::jsonb_datum(result);
 }

@@ -68,7 +68,12 @@ if want unit; then
      cmake --build "$ROOT/build/unit" -j2 >>"$WORK/cmake.log" 2>&1; then
     ctest --test-dir "$ROOT/build/unit" -j2 --output-on-failure >"$WORK/unit.log" 2>&1
     p=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed' "$WORK/unit.log")
-    mapfile -t fails < <(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(Failed|Exception|Timeout|Not Run)' "$WORK/unit.log" | sed -E 's/.*Test +#[0-9]+: ([^ ]+).*/\1/')
+    # GoogleTest's DISABLED_ tests show as "Not Run (Disabled)": listed, not
+    # counted either way; any other test that did not run is a failure.
+    mapfile -t fails < <(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(Failed|Exception|Timeout|Not Run)' "$WORK/unit.log" |
+      grep -v 'Disabled' | sed -E 's/.*Test +#[0-9]+: ([^ ]+).*/\1/')
+    disabled=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*Disabled' "$WORK/unit.log" || true)
+    [ "$disabled" -gt 0 ] && log "unit: $disabled disabled test(s): $(grep -E 'Test +#[0-9]+: .*Disabled' "$WORK/unit.log" | sed -E 's/.*Test +#[0-9]+: ([^ ]+).*/\1/' | tr '\n' ' ')"
     count unit "$p" "${#fails[@]}" "${fails[@]}"
     [ ${#fails[@]} -gt 0 ] && grep -A30 -E 'FAILED|Failure' "$WORK/unit.log" | head -60 >&2
   else

@@ -27,35 +27,21 @@ namespace {
 std::set<std::string> text_set(FunctionCallInfo fcinfo, int argno) {
     std::set<std::string> out;
     if (PG_ARGISNULL(argno)) return out;
-    Datum* elems = nullptr;
-    bool* nulls = nullptr;
-    int n = 0;
-    Datum arg = PG_GETARG_DATUM(argno);
-    cdp::pg::pg_call([&]() noexcept {
-        ArrayType* arr = DatumGetArrayTypeP(arg);
-        deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-    });
-    for (int i = 0; i < n; ++i)
-        if (!nulls[i]) out.emplace(cdp::pg::text_view(elems[i]));
+    for (auto& e : cdp::pg::text_array_from_datum(PG_GETARG_DATUM(argno)))
+        if (e) out.insert(std::move(*e));
     return out;
 }
 
 std::vector<std::string> text_list(FunctionCallInfo fcinfo, int argno) {
     std::vector<std::string> out;
     if (PG_ARGISNULL(argno)) return out;
-    Datum* elems = nullptr;
-    bool* nulls = nullptr;
-    int n = 0;
-    Datum arg = PG_GETARG_DATUM(argno);
-    cdp::pg::pg_call([&]() noexcept {
-        ArrayType* arr = DatumGetArrayTypeP(arg);
-        deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-    });
-    for (int i = 0; i < n; ++i) {
-        if (nulls[i])
+    auto items = cdp::pg::text_array_from_datum(PG_GETARG_DATUM(argno));
+    out.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (!items[i])
             throw cdp::Error("fields[" + std::to_string(i + 1) + "]: a field name must not be NULL",
                              cdp::sqlstate::kInvalidParameterValue);
-        out.emplace_back(cdp::pg::text_view(elems[i]));
+        out.push_back(std::move(*items[i]));
     }
     return out;
 }

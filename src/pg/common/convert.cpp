@@ -128,6 +128,20 @@ Datum int64_array_datum(const std::vector<int64>& items) {
     return d;
 }
 
+std::vector<std::optional<std::string>> text_array_from_datum(Datum d) {
+    Datum* elems = nullptr;
+    bool* nulls = nullptr;
+    int n = 0;
+    pg_call([&]() noexcept {
+        ArrayType* arr = DatumGetArrayTypeP(d);
+        deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+    });
+    std::vector<std::optional<std::string>> out(n);
+    for (int i = 0; i < n; ++i)
+        if (!nulls[i]) out[i] = std::string(text_view(elems[i]));
+    return out;
+}
+
 std::vector<int64> int64_array_from_datum(Datum d) {
     Datum* elems = nullptr;
     bool* nulls = nullptr;

@@ -39,6 +39,9 @@ Datum array_datum(Oid elemtype, const std::vector<Datum>& elems, const std::vect
 // std::vector<int64> -> bigint[] Datum.
 Datum int64_array_datum(const std::vector<int64>& items);
 
+// text[] Datum -> its elements in order (nullopt for a NULL element).
+std::vector<std::optional<std::string>> text_array_from_datum(Datum d);
+
 // bigint[] Datum -> std::vector<int64> (NULL elements are an error).
 std::vector<int64> int64_array_from_datum(Datum d);
 
